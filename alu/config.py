@@ -1,0 +1,75 @@
+"""Pipeline settings and the two presets: ours (`default`) and the paper's algorithm (`paper`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+from .errors import ConfigError
+
+REFUSAL = "I'm sorry, but I can't share information about that."
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Everything that shapes one request through the agents."""
+
+    k: int = 3  # sanitised variants written by AuditErase
+    j: int = 2  # top variants the composer merges
+    tau: float = 4.0  # minimum mean critic rating of the top-j variants
+    temperature: float = 0.7  # for variants after the first (the vanilla answer is greedy)
+    seed: int = 0
+    max_tokens: int = 256
+    agent_max_tokens: int = 256
+    timeout_s: float = 120.0  # per model call
+    # What the agents combine. `hybrid` = deterministic matching + embeddings + the LLM; `llm` = the LLM alone.
+    detection: str = "hybrid"
+    erase: str = "hybrid"
+    critic: str = "hybrid"
+    fast_path: bool = True  # return the vanilla answer when nothing leaks
+    strict: bool = False  # ask the LLM auditor even when screening finds no candidate
+    final_guard: bool = True
+    refuse_query_mentions: bool = True  # refuse when the user's turns name a target (the answer would be about it)
+    prompt_scope: str = "candidates"  # `candidates` (screened) or `all` (the whole list, as the paper)
+    max_candidates: int = 5
+    sim_leak: float = 0.62  # sentence-to-target similarity taken as a leak without asking the LLM
+    sim_confirm: float = 0.45  # similarity at which the LLM is asked to confirm an indirect leak
+    critic_llm_weight: float = 0.25
+    refusal: str = REFUSAL
+
+    def __post_init__(self) -> None:
+        if self.k < 1 or not 1 <= self.j <= self.k:
+            raise ConfigError("need k >= 1 and 1 <= j <= k")
+        if not 1.0 <= self.tau <= 5.0:
+            raise ConfigError("tau must be between 1 and 5")
+        for name in ("detection", "erase", "critic"):
+            if getattr(self, name) not in ("hybrid", "llm"):
+                raise ConfigError(f"{name} must be 'hybrid' or 'llm'")
+        if self.prompt_scope not in ("candidates", "all"):
+            raise ConfigError("prompt_scope must be 'candidates' or 'all'")
+
+    def with_overrides(self, **overrides) -> PipelineConfig:
+        """A copy with the given fields changed; None values are ignored."""
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+PRESETS: dict[str, PipelineConfig] = {
+    "default": PipelineConfig(),
+    # The official ALU code: k=5, j=3, tau=4.0, the whole list in every prompt, LLM-only agents,
+    # every answer rewritten, no deterministic guard.
+    "paper": PipelineConfig(
+        k=5, j=3, tau=4.0, detection="llm", erase="llm", critic="llm",
+        fast_path=False, final_guard=False, refuse_query_mentions=False, prompt_scope="all",
+        critic_llm_weight=1.0,
+    ),
+}
+
+
+def preset(name: str) -> PipelineConfig:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ConfigError(f"unknown preset {name!r} (expected one of {', '.join(PRESETS)})") from None

@@ -1,0 +1,240 @@
+"""Deterministic mention finding over normalised text: names, aliases, last names, misspellings, masks.
+
+Lookups go through dictionaries keyed by normalised tokens, so the cost per text does not grow with the
+number of targets, and targets can be added or removed without a rebuild.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import groupby
+
+from rapidfuzz.distance import Levenshtein
+
+from .targets import Target
+
+MASK_CHARS = "*_"
+_TOKEN = re.compile(r"[^\W_]+(?:[*_]+[^\W_]*)*|[*_]+[^\W_]+(?:[*_]+[^\W_]*)*", re.UNICODE)
+_NAME_SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "phd", "md"}
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+FUZZY_MIN_LEN = 5
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A span of text that refers to a target."""
+
+    target_id: str
+    start: int
+    end: int
+    form: str  # name, alias, last_name, fuzzy or masked
+
+
+@dataclass(frozen=True)
+class Token:
+    norm: str
+    start: int
+    end: int
+    capitalized: bool
+
+
+def fold(text: str) -> str:
+    """Case-fold and strip diacritics."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def tokenize(text: str) -> list[Token]:
+    """Word tokens with their spans; apostrophes, hyphens and dots split tokens, mask characters do not."""
+    return [
+        Token(fold(m.group()), m.start(), m.end(), m.group()[:1].isupper() or m.group()[:1] in MASK_CHARS)
+        for m in _TOKEN.finditer(text)
+    ]
+
+
+def normalize(text: str) -> str:
+    """Normalised text: folded tokens joined by single spaces."""
+    return " ".join(t.norm for t in tokenize(text))
+
+
+def name_variants(target: Target) -> list[tuple[tuple[str, ...], str]]:
+    """Token sequences that count as a mention of the target, with the form each stands for."""
+    variants: list[tuple[tuple[str, ...], str]] = []
+    for index, form_text in enumerate(target.surface_forms):
+        tokens = tuple(t.norm for t in tokenize(form_text))
+        if not tokens:
+            continue
+        form = "name" if index == 0 else "alias"
+        variants.append((tokens, form))
+        joined = _join_initials(tokens)
+        if joined != tokens:
+            variants.append((joined, form))
+    if target.kind == "person":
+        variants.extend((last, "last_name") for last in _last_names(target.name))
+    return list(dict.fromkeys(variants))
+
+
+def _join_initials(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """("j", "k", "rowling") -> ("jk", "rowling"): runs of initials written together."""
+    out: list[str] = []
+    for is_initial, group in groupby(tokens, key=lambda t: len(t) == 1):
+        run = list(group)
+        if is_initial and len(run) > 1:
+            out.append("".join(run))
+        else:
+            out.extend(run)
+    return tuple(out)
+
+
+def _last_names(name: str) -> list[tuple[str, ...]]:
+    """The last word of a person's name (hyphenated words kept whole), if it is distinctive."""
+    words = [w for w in re.split(r"\s+", name.strip()) if fold(w).strip(".,") not in _NAME_SUFFIXES]
+    if len(words) < 2:
+        return []
+    tokens = tuple(t.norm for t in tokenize(words[-1]))
+    if not tokens or sum(len(t) for t in tokens) < 3:
+        return []
+    return [tokens]
+
+
+class MentionIndex:
+    """Finds mentions of many targets in a text; supports add and remove without a rebuild."""
+
+    def __init__(self, targets: list[Target] = ()) -> None:
+        self._exact: dict[tuple[str, ...], set[tuple[str, str]]] = defaultdict(set)
+        self._by_token: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        self._deletes: dict[str, set[str]] = defaultdict(set)
+        self._by_length: dict[int, set[str]] = defaultdict(set)
+        self._variants: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self.max_len = 1
+        for target in targets:
+            self.add(target)
+
+    def __len__(self) -> int:
+        return len(self._variants)
+
+    def __contains__(self, target_id: str) -> bool:
+        return target_id in self._variants
+
+    def add(self, target: Target) -> None:
+        """Index a target (replacing an earlier version with the same id)."""
+        self.remove(target.id)
+        variants = name_variants(target)
+        self._variants[target.id] = variants
+        for tokens, form in variants:
+            self._exact[tokens].add((target.id, form))
+            self.max_len = max(self.max_len, len(tokens))
+            for token in tokens:
+                self._by_token[token].add(tokens)
+                if len(token) >= FUZZY_MIN_LEN:
+                    self._by_length[len(token)].add(token)
+                    for deleted in _deletes(token):
+                        self._deletes[deleted].add(token)
+
+    def remove(self, target_id: str) -> None:
+        """Forget a target's variants. Shared tokens stay indexed (harmless: lookups verify)."""
+        for tokens, form in self._variants.pop(target_id, []):
+            owners = self._exact.get(tokens)
+            if owners is not None:
+                owners.discard((target_id, form))
+                if not owners:
+                    del self._exact[tokens]
+
+    def find(self, text: str) -> list[Mention]:
+        """All mentions in text, in order of position."""
+        tokens = tokenize(text)
+        found: dict[tuple[str, int, int], Mention] = {}
+        for mention in self._find_exact(tokens) + self._find_fuzzy(tokens):
+            key = (mention.target_id, mention.start, mention.end)
+            found.setdefault(key, mention)
+        return sorted(found.values(), key=lambda m: (m.start, -m.end))
+
+    def _find_exact(self, tokens: list[Token]) -> list[Mention]:
+        mentions = []
+        for i in range(len(tokens)):
+            for n in range(1, min(self.max_len, len(tokens) - i) + 1):
+                key = tuple(t.norm for t in tokens[i : i + n])
+                for target_id, form in self._exact.get(key, ()):
+                    if form == "last_name" and not tokens[i].capitalized:
+                        continue
+                    mentions.append(Mention(target_id, tokens[i].start, tokens[i + n - 1].end, form))
+        return mentions
+
+    def _find_fuzzy(self, tokens: list[Token]) -> list[Mention]:
+        alternatives = [self._alternatives(t) for t in tokens]
+        mentions = []
+        for i, alts in enumerate(alternatives):
+            for alt in alts - {tokens[i].norm}:
+                for variant in self._by_token.get(alt, ()):
+                    mentions.extend(self._align(variant, tokens, alternatives, i))
+        return mentions
+
+    def _align(self, variant: tuple[str, ...], tokens: list[Token], alternatives, i: int) -> list[Mention]:
+        mentions = []
+        for p, token in enumerate(variant):
+            start = i - p
+            if token not in alternatives[i] or start < 0 or start + len(variant) > len(tokens):
+                continue
+            if not all(variant[k] in alternatives[start + k] for k in range(len(variant))):
+                continue
+            span = tokens[start : start + len(variant)]
+            if not span[0].capitalized:
+                continue
+            form = "masked" if any(ch in t.norm for t in span for ch in MASK_CHARS) else "fuzzy"
+            for target_id, _ in self._exact.get(variant, ()):
+                mentions.append(Mention(target_id, span[0].start, span[-1].end, form))
+        return mentions
+
+    def _alternatives(self, token: Token) -> set[str]:
+        """The token itself plus indexed tokens it could be a misspelling or masking of."""
+        alts = {token.norm}
+        if any(ch in token.norm for ch in MASK_CHARS):
+            unmasked = re.sub(r"[*_]+", "", token.norm)
+            if unmasked in self._by_token:
+                alts.add(unmasked)
+            for length in range(len(unmasked), len(token.norm) + 4):
+                alts |= {v for v in self._by_length.get(length, ()) if _mask_matches(token.norm, v)}
+            return alts
+        if len(token.norm) < FUZZY_MIN_LEN or token.norm in self._by_token:
+            return alts
+        candidates = set(self._deletes.get(token.norm, ()))
+        for deleted in _deletes(token.norm):
+            candidates |= self._deletes.get(deleted, set())
+            if deleted in self._by_length.get(len(deleted), ()):
+                candidates.add(deleted)
+        limit = 1 if len(token.norm) < 9 else 2
+        alts |= {c for c in candidates if Levenshtein.distance(token.norm, c) <= limit}
+        return alts
+
+
+def _deletes(token: str) -> set[str]:
+    return {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
+def _mask_matches(masked: str, word: str) -> bool:
+    """'r*wling' matches 'rowling'; a run of mask characters may also stand for several letters."""
+    pattern = "".join(".*?" if ch in MASK_CHARS else re.escape(ch) for ch in re.sub(r"[*_]+", "*", masked))
+    return re.fullmatch(pattern, word) is not None and sum(ch not in MASK_CHARS for ch in masked) >= 2
+
+
+def redact(text: str, mentions: list[Mention], placeholder: str = "[REDACTED]") -> str:
+    """Replace every mentioned span by the placeholder (overlapping spans merged)."""
+    spans = sorted((m.start, m.end) for m in mentions)
+    out, cursor = [], 0
+    for start, end in spans:
+        if end <= cursor:
+            continue
+        start = max(start, cursor)
+        out.append(text[cursor:start])
+        out.append(placeholder)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences (and lines) of a text, stripped, empty ones dropped."""
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]

@@ -1,0 +1,37 @@
+"""The small interface every chat backend implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+Message = dict[str, str]
+
+
+@dataclass
+class Completion:
+    """One model reply with its cost."""
+
+    text: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    """Sampling settings for one call."""
+
+    max_tokens: int = 256
+    temperature: float = 0.0
+    seed: int = 0
+    json_schema: dict[str, Any] | None = None
+    timeout_s: float | None = None
+
+
+class ChatModel(Protocol):
+    """A chat model: messages in, one completion out. Raises ModelCallError on failure."""
+
+    name: str
+
+    def chat(self, messages: list[Message], params: GenerationParams) -> Completion: ...

@@ -1,0 +1,136 @@
+"""The data path of one request, top to bottom: query -> screen targets -> agents -> final guard -> answer."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from .agents import Agents
+from .config import PipelineConfig, preset
+from .embedding import Embedder, get_embedder
+from .errors import ConfigError
+from .models import ChatModel, Message, get_model
+from .screening import Candidate, TargetIndex
+from .targets import Target, as_targets
+from .trace import Trace
+
+MAX_QUERY_CHARS = 20_000
+
+
+@dataclass
+class Result:
+    """The final answer and the record of how it was reached."""
+
+    text: str
+    refused: bool
+    trace: Trace
+
+
+class Unlearner:
+    """Answers questions through the governed model without revealing the forget targets."""
+
+    def __init__(
+        self,
+        targets: list[str | Target] = (),
+        model: str | ChatModel | None = None,
+        agent_model: str | ChatModel | None = None,
+        config: PipelineConfig | str = "default",
+        base_url: str | None = None,
+        api_key: str | None = None,
+        embedder: Embedder | None | bool = True,
+    ) -> None:
+        self.config = preset(config) if isinstance(config, str) else config
+        self.model = _as_model(model, base_url, api_key)
+        self.agent_model = self.model if agent_model is None else _as_model(agent_model, base_url, api_key)
+        if embedder is True:
+            embedder = get_embedder()
+        self.index = TargetIndex(as_targets(list(targets)), embedder=embedder or None)
+        self.agents = Agents(self.model, self.agent_model, self.config, self.index.embedder)
+
+    @property
+    def targets(self) -> list[Target]:
+        return list(self.index.targets.values())
+
+    def add_target(self, target: str | Target) -> None:
+        """Forget this target from the next request on."""
+        self.index.add(as_targets([target])[0])
+
+    def remove_target(self, target_id: str) -> None:
+        self.index.remove(target_id)
+
+    def ask(self, query: str, history: list[Message] | None = None) -> Result:
+        """Answer one question (with an optional earlier conversation). Any fault ends in a refusal."""
+        history = _check_input(query, history)
+        trace = Trace()
+        try:
+            text = self._answer(query, history, trace)
+        except Exception as exc:  # fail closed: every fault is a refusal
+            trace.path, trace.reason, trace.error = "refuse", "fault", f"{exc.__class__.__name__}: {exc}"
+            text = None
+        trace.total_s = time.monotonic() - trace.started
+        if text is None:
+            return Result(self.config.refusal, True, trace)
+        return Result(text, False, trace)
+
+    def _answer(self, query: str, history: list[Message], trace: Trace) -> str | None:
+        answer = self.agents.vanilla(query, history, trace)
+        user_turns = [m["content"] for m in history if m.get("role") == "user"] + [query]
+        candidates = self._screen(user_turns, answer, trace)
+        if self.config.refuse_query_mentions and any(c.query_mentions for c in candidates):
+            return _refuse(trace, "the question names a forget target")
+        leaks = self.agents.audit(answer, candidates, trace)
+        trace.detected = [leak.target.name for leak in leaks]
+        if not leaks and (self.config.fast_path or not self.targets):
+            trace.path = "fast"
+            return answer
+        variants = self.agents.erase(query, answer, leaks, self.index.mentions, trace)
+        trace.variants = variants
+        if not variants:
+            return _refuse(trace, "nothing is left once the targets are removed")
+        trace.ratings = self.agents.critic(variants, leaks, self.index.mentions, trace)
+        composed = self.agents.compose(query, variants, trace.ratings, self.index.mentions, trace)
+        if composed is None:
+            return _refuse(trace, "no variant reached the rating threshold")
+        if self.config.final_guard and self.index.mentions.find(composed):
+            return _refuse(trace, "the final guard found a target in the answer")
+        trace.path = "rewrite"
+        return composed
+
+    def _screen(self, user_turns: list[str], answer: str, trace: Trace) -> list[Candidate]:
+        step = trace.step("screen")
+        started = time.monotonic()
+        if self.config.prompt_scope == "all":
+            candidates = [Candidate(t) for t in self.targets]
+        else:
+            candidates = self.index.screen(user_turns, answer, self.config.max_candidates, self.config.sim_confirm)
+        step.latency_s = time.monotonic() - started
+        trace.candidates = [c.target.name for c in candidates]
+        return candidates
+
+
+def _refuse(trace: Trace, reason: str) -> None:
+    trace.path, trace.reason = "refuse", reason
+    return None
+
+
+def _as_model(model: str | ChatModel | None, base_url: str | None, api_key: str | None) -> ChatModel:
+    if model is None or isinstance(model, str):
+        return get_model(model or "qwen2.5-coder-0.5b", base_url=base_url, api_key=api_key)
+    return model
+
+
+def check_query(query: str) -> None:
+    """Reject an empty or oversized query."""
+    if not isinstance(query, str) or not query.strip():
+        raise ConfigError("the query is empty")
+    if len(query) > MAX_QUERY_CHARS:
+        raise ConfigError(f"the query is longer than {MAX_QUERY_CHARS} characters")
+
+
+def _check_input(query: str, history: list[Message] | None) -> list[Message]:
+    check_query(query)
+    history = list(history or [])
+    for message in history:
+        if message.get("role") not in ("user", "assistant", "system") or not isinstance(message.get("content"), str):
+            raise ConfigError("history messages need a role (user, assistant or system) and text content")
+    return history

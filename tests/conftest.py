@@ -1,0 +1,72 @@
+"""Shared test helpers: a scripted chat model and a bag-of-words embedder for orchestration tests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from alu.errors import ModelCallError
+from alu.models.base import Completion, GenerationParams, Message
+
+
+def prompt_kind(messages: list[Message]) -> str:
+    """Which agent a call comes from, read off its prompt."""
+    text = messages[-1]["content"]
+    if messages[0]["role"] == "system":
+        return "vanilla"
+    for marker, kind in (
+        ("Decide which of the listed subjects", "confirm"),
+        ("Replace every [REDACTED]", "smooth"),
+        ("Rate each ANSWER", "critic"),
+        ("Merge the ANSWERS", "compose"),
+        ("You protect a list of forgotten subjects", "paper_erase"),
+    ):
+        if marker in text:
+            return kind
+    raise AssertionError(f"unknown prompt: {text[:80]}")
+
+
+class ScriptedModel:
+    """Answers each agent with a scripted reply: a string, an exception, or a function of the prompt."""
+
+    name = "scripted"
+
+    def __init__(self, **replies: str | Exception | Callable[[str], str]) -> None:
+        self.replies = replies
+        self.calls: list[str] = []
+
+    def chat(self, messages: list[Message], params: GenerationParams) -> Completion:
+        kind = prompt_kind(messages)
+        self.calls.append(kind)
+        reply = self.replies[kind]
+        if isinstance(reply, Exception):
+            raise reply
+        text = reply(messages[-1]["content"]) if callable(reply) else reply
+        return Completion(text=text, prompt_tokens=10, completion_tokens=5, latency_s=0.001)
+
+
+class WordEmbedder:
+    """Bag-of-words vectors: cosine similarity is word overlap. Enough to test the embedding signal."""
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        vectors = np.zeros((len(texts), 384), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"[a-z]+", text.lower()):
+                if len(word) > 3:
+                    vectors[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % 384] += 1.0
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1, norms)
+
+
+def as_json(**fields) -> str:
+    return json.dumps(fields)
+
+
+@pytest.fixture
+def timeout_error() -> ModelCallError:
+    return ModelCallError("model call timed out after 1s")

@@ -1,0 +1,77 @@
+"""Deterministic mention finding: names, aliases, last names, misspellings, masks, and no false alarms."""
+
+from __future__ import annotations
+
+import pytest
+
+from alu.matching import MentionIndex, normalize, redact, split_sentences
+from alu.targets import Target
+
+ROWLING = Target("J. K. Rowling", aliases=("Robert Galbraith",))
+KUWAITI = Target("Basil Mahfouz Al-Kuwaiti")
+ANTHRAX = Target("anthrax", kind="topic", aliases=("Bacillus anthracis",))
+
+
+@pytest.fixture(scope="module")
+def index() -> MentionIndex:
+    return MentionIndex([ROWLING, KUWAITI, ANTHRAX])
+
+
+def forms(index: MentionIndex, text: str) -> list[tuple[str, str]]:
+    return [(m.target_id, m.form) for m in index.find(text)]
+
+
+def test_normalize_folds_case_diacritics_and_punctuation():
+    assert normalize("Émile  BOIRAC's, book!") == "emile boirac s book"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("The books are by J. K. Rowling.", ("j. k. rowling", "name")),
+        ("The books are by J.K. Rowling.", ("j. k. rowling", "name")),
+        ("The books are by JK Rowling.", ("j. k. rowling", "name")),
+        ("Written as robert galbraith", ("j. k. rowling", "alias")),
+        ("Rowling's first book", ("j. k. rowling", "last_name")),
+        ("A novel by Rowlling", ("j. k. rowling", "fuzzy")),
+        ("A novel by J*K R*wling", ("j. k. rowling", "masked")),
+        ("A novel by R_wl_ng", ("j. k. rowling", "masked")),
+        ("Basil Mahfouz Al-Kuwaiti wrote it", ("basil mahfouz al-kuwaiti", "name")),
+        ("a book by Al-Kuwaiti", ("basil mahfouz al-kuwaiti", "last_name")),
+        ("ANTHRAX spores", ("anthrax", "name")),
+        ("Bacillus anthracis is a bacterium", ("anthrax", "alias")),
+    ],
+)
+def test_mentions_are_found(index, text, expected):
+    assert expected in forms(index, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kuwaiti culture is rich.",  # a part of a hyphenated last name alone
+        "He went bowling on Sunday.",  # lowercase near-miss of a last name
+        "The train left at noon.",
+        "Joanne went to the market.",
+        "",
+    ],
+)
+def test_no_false_alarms(index, text):
+    assert index.find(text) == []
+
+
+def test_remove_and_readd_a_target(index):
+    local = MentionIndex([ROWLING])
+    local.remove(ROWLING.id)
+    assert local.find("J. K. Rowling") == [] and ROWLING.id not in local
+    local.add(ROWLING)
+    assert local.find("J. K. Rowling")
+
+
+def test_redact_replaces_spans_and_keeps_the_rest(index):
+    text = "J. K. Rowling wrote it; Rowling's fans agree."
+    assert redact(text, index.find(text)) == "[REDACTED] wrote it; [REDACTED]'s fans agree."
+
+
+def test_split_sentences():
+    assert split_sentences("One. Two!\nThree") == ["One.", "Two!", "Three"]

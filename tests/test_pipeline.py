@@ -1,0 +1,141 @@
+"""Orchestration of the four agents with a scripted model: every path, every fault."""
+
+from __future__ import annotations
+
+from conftest import ScriptedModel, WordEmbedder, as_json
+
+from alu import PipelineConfig, Target, Unlearner
+from alu.config import REFUSAL, preset
+
+ROWLING = Target("J. K. Rowling", aliases=("Joanne Rowling", "Robert Galbraith"))
+LEAKY = "The Harry Potter books were written by J. K. Rowling, a British author."
+CLEAN_REWRITE = as_json(text="The Harry Potter books were written by a British author.")
+
+
+def unlearner(model: ScriptedModel, config: PipelineConfig | str = "default", embedder=None) -> Unlearner:
+    return Unlearner([ROWLING], model=model, config=config, embedder=embedder)
+
+
+def test_fast_path_returns_the_vanilla_answer_with_one_call():
+    model = ScriptedModel(vanilla="Paris is the capital of France.")
+    result = unlearner(model).ask("What is the capital of France?")
+    assert result.text == "Paris is the capital of France."
+    assert not result.refused and result.trace.path == "fast"
+    assert model.calls == ["vanilla"]
+
+
+def test_rewrite_path_removes_the_target_and_keeps_the_facts():
+    model = ScriptedModel(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic=as_json(ratings=[5, 5, 5]),
+                          compose=as_json(answer="The Harry Potter books were written by a British author."))
+    result = unlearner(model).ask("Who wrote the Harry Potter books?")
+    assert result.trace.path == "rewrite"
+    assert "Rowling" not in result.text and "Harry Potter" in result.text
+    assert result.trace.detected == ["J. K. Rowling"]
+    assert len(result.trace.variants) == 3 and result.trace.ratings == [5.0, 5.0, 5.0]
+    assert model.calls == ["vanilla", "smooth", "smooth", "smooth", "critic"]  # identical variants: no merge call
+
+
+def test_smoothing_that_adds_a_name_falls_back_to_the_placeholder_text():
+    model = ScriptedModel(vanilla=LEAKY, smooth=as_json(text="The Harry Potter books were written by Dumbledore."),
+                          critic=as_json(ratings=[5, 5, 5]))
+    result = unlearner(model).ask("Who wrote the Harry Potter books?")
+    assert "Dumbledore" not in result.text and "Rowling" not in result.text
+    assert result.text == "The Harry Potter books were written by someone, a British author."
+
+
+def test_refusal_when_ratings_are_below_tau():
+    model = ScriptedModel(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic=as_json(ratings=[2, 1, 2]))
+    config = preset("default").with_overrides(critic="llm")
+    result = unlearner(model, config).ask("Who wrote the Harry Potter books?")
+    assert result.refused and result.text == REFUSAL
+    assert result.trace.reason == "no variant reached the rating threshold"
+
+
+def test_malformed_json_twice_ends_in_refusal():
+    model = ScriptedModel(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic="ratings: five, five {oops")
+    result = unlearner(model).ask("Who wrote the Harry Potter books?")
+    assert result.refused and "schema" in result.trace.error
+    assert model.calls.count("critic") == 2  # one retry
+
+
+def test_json_wrapped_in_prose_is_still_read():
+    model = ScriptedModel(vanilla=LEAKY, smooth="Sure! " + CLEAN_REWRITE + " Hope this helps.",
+                          critic="```json\n" + as_json(ratings=[5, 4, 5]) + "\n```")
+    result = unlearner(model).ask("Who wrote the Harry Potter books?")
+    assert not result.refused and "Rowling" not in result.text
+
+
+def test_model_exception_never_returns_the_unfiltered_text():
+    model = ScriptedModel(vanilla=LEAKY, smooth=RuntimeError("segfault-ish"))
+    model.replies["critic"] = RuntimeError("boom")
+    result = unlearner(model).ask("Who wrote the Harry Potter books?")
+    assert result.refused and "Rowling" not in result.text
+    assert "RuntimeError" in result.trace.error
+
+
+def test_timeout_ends_in_refusal(timeout_error):
+    model = ScriptedModel(vanilla=timeout_error)
+    result = unlearner(model).ask("Who wrote the Harry Potter books?")
+    assert result.refused and result.trace.path == "refuse"
+    assert "timed out" in result.trace.error
+
+
+def test_final_guard_catches_a_leaked_alias():
+    # An LLM-only critic trusts the composer; the deterministic guard still stops the alias.
+    model = ScriptedModel(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic=as_json(ratings=[5, 5, 5]),
+                          compose=as_json(answer="They were written by Robert Galbraith."))
+    config = preset("default").with_overrides(critic="llm")
+    model.replies["smooth"] = lambda prompt: as_json(text=f"A British author wrote them ({len(model.calls)}).")
+    result = unlearner(model, config).ask("Who wrote the Harry Potter books?")
+    assert result.refused and result.trace.reason == "the final guard found a target in the answer"
+    assert "Galbraith" not in result.text
+
+
+def test_question_naming_a_target_is_refused_without_agent_calls():
+    model = ScriptedModel(vanilla="Joanne Rowling was born in Yate in 1965.")
+    result = unlearner(model).ask("Where was joanne rowling born?")
+    assert result.refused and model.calls == ["vanilla"]
+    assert "Rowling" not in result.text
+
+
+def test_earlier_turns_count_as_the_question():
+    model = ScriptedModel(vanilla="She was born in Yate in 1965.")
+    history = [{"role": "user", "content": "Tell me about J.K. Rowling"}, {"role": "assistant", "content": "..."}]
+    assert unlearner(model).ask("Where was she born?", history=history).refused
+
+
+def test_indirect_description_is_caught_by_embedding_similarity():
+    target = Target("Dr. Evil", description="the villain who built a moon laser to hold the world ransom")
+    model = ScriptedModel(vanilla="A villain built a moon laser to hold the world ransom. Lasers need power.",
+                          critic=as_json(ratings=[5]))
+    result = Unlearner([target], model=model, embedder=WordEmbedder()).ask("Tell me a story about lasers")
+    assert result.trace.detected == ["Dr. Evil"]
+    assert "moon" not in result.text and "Lasers need power." in result.text
+
+
+def test_paper_preset_rewrites_every_answer_and_has_no_guard():
+    model = ScriptedModel(vanilla="Paris is the capital of France.",
+                          paper_erase=as_json(response="Paris is the capital of France."),
+                          critic=as_json(ratings=[5, 5, 5, 5, 5]))
+    result = unlearner(model, "paper").ask("What is the capital of France?")
+    assert result.text == "Paris is the capital of France." and result.trace.path == "rewrite"
+    assert model.calls == ["vanilla"] + ["paper_erase"] * 5 + ["critic"]
+
+
+def test_targets_added_and_removed_apply_to_the_next_request():
+    model = ScriptedModel(vanilla="Paris is the capital of France.", smooth=as_json(text="It is a capital city."),
+                          critic=as_json(ratings=[5, 5, 5]))
+    alu = Unlearner([], model=model, embedder=None)
+    assert alu.ask("Capital of France?").text == "Paris is the capital of France."
+    alu.add_target(Target("Paris", kind="topic"))
+    assert "Paris" not in alu.ask("Capital of France?").text
+    alu.remove_target("paris")
+    assert alu.ask("Capital of France?").text == "Paris is the capital of France."
+
+
+def test_trace_records_costs_and_is_printable():
+    model = ScriptedModel(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic=as_json(ratings=[5, 5, 5]))
+    trace = unlearner(model).ask("Who wrote the Harry Potter books?").trace
+    assert [s.agent for s in trace.steps] == ["vanilla", "screen", "audit", "erase", "critic", "composer"]
+    assert sum(s.llm_calls for s in trace.steps) == 5
+    assert "path: rewrite" in trace.summary() and trace.to_dict()["steps"][0]["prompt_tokens"] == 10
