@@ -134,6 +134,9 @@ def resolve_gguf(name_or_path: str) -> Path:
     if path.suffix == ".gguf":
         if not path.is_file():
             raise ModelNotFoundError(f"model file not found: {path}")
+        with path.open("rb") as handle:
+            if handle.read(4) != b"GGUF":
+                raise ModelNotFoundError(f"model file {path} is corrupt: not a GGUF file")
         return path
     known = ", ".join(CATALOG)
     raise ModelNotFoundError(f"unknown model {name_or_path!r}; known models: {known}, or a path to a .gguf file")

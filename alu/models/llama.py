@@ -8,13 +8,9 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import ModelCallError
+from ..errors import ModelCallError, ModelNotFoundError
 from .base import Completion, GenerationParams, Message
 from .catalog import resolve_gguf
-
-
-class _Deadline(Exception):
-    """Raised inside generation when the call's time is up."""
 
 
 @lru_cache(maxsize=4)
@@ -32,42 +28,39 @@ class LlamaCppModel:
         self.path: Path = resolve_gguf(name)
         self.n_ctx = n_ctx
         self.n_threads = n_threads or int(os.environ.get("ALU_THREADS", 0)) or os.cpu_count() or 2
+        self._llama()  # load now, so a bad file is a clear error rather than a refusal later
 
     def _llama(self):
-        return _load(str(self.path), self.n_ctx, self.n_threads)
+        try:
+            return _load(str(self.path), self.n_ctx, self.n_threads)
+        except (ValueError, RuntimeError, OSError):
+            raise ModelNotFoundError(f"cannot load model file {self.path}: not a valid GGUF model") from None
 
     def chat(self, messages: list[Message], params: GenerationParams) -> Completion:
+        """Stream the reply so that the deadline is checked after every token."""
         llama, lock = self._llama()
         kwargs = {}
         if params.json_schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": params.json_schema}
         started = time.monotonic()
-        deadline = started + params.timeout_s if params.timeout_s else None
-
-        def stop_at_deadline(input_ids, logits):
-            if deadline is not None and time.monotonic() > deadline:
-                raise _Deadline
-            return logits
-
+        deadline = started + params.timeout_s if params.timeout_s else float("inf")
+        pieces: list[str] = []
         with lock:
             llama.set_seed(params.seed)
             try:
-                response = llama.create_chat_completion(
-                    messages=messages,
-                    max_tokens=params.max_tokens,
-                    temperature=params.temperature,
-                    seed=params.seed,
-                    logits_processor=[stop_at_deadline],
-                    **kwargs,
+                stream = llama.create_chat_completion(
+                    messages=messages, max_tokens=params.max_tokens, temperature=params.temperature,
+                    seed=params.seed, stream=True, **kwargs,
                 )
-            except _Deadline:
-                raise ModelCallError(f"model call timed out after {params.timeout_s:.0f}s") from None
+                for chunk in stream:
+                    pieces.append(chunk["choices"][0]["delta"].get("content") or "")
+                    if time.monotonic() > deadline:
+                        stream.close()
+                        raise ModelCallError(f"model call timed out after {params.timeout_s:g}s")
+            except ModelCallError:
+                raise
             except Exception as exc:  # llama.cpp raises ValueError, RuntimeError, ...
                 raise ModelCallError(f"local model failed: {exc.__class__.__name__}") from None
-        usage = response.get("usage", {})
-        return Completion(
-            text=response["choices"][0]["message"].get("content") or "",
-            prompt_tokens=usage.get("prompt_tokens", 0),
-            completion_tokens=usage.get("completion_tokens", 0),
-            latency_s=time.monotonic() - started,
-        )
+            completion_tokens = sum(1 for piece in pieces if piece)
+            prompt_tokens = max(llama.n_tokens - completion_tokens, 0)
+        return Completion("".join(pieces), prompt_tokens, completion_tokens, time.monotonic() - started)

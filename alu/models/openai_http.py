@@ -11,6 +11,19 @@ from ..errors import ModelCallError
 from .base import Completion, GenerationParams, Message
 
 
+class _FormatRejected(Exception):
+    """The server refused the response_format of a request."""
+
+
+def _json_formats(schema: dict) -> list[dict | None]:
+    """Ways to ask for schema-bound JSON, most standard first; None = ask in the prompt only."""
+    return [
+        {"type": "json_schema", "json_schema": {"name": "output", "schema": schema, "strict": True}},  # OpenAI, vLLM
+        {"type": "json_object", "schema": schema},  # llama.cpp server (llama-cpp-python)
+        None,
+    ]
+
+
 class OpenAICompatModel:
     """Chat completions over HTTP against any server that speaks the OpenAI API."""
 
@@ -21,8 +34,22 @@ class OpenAICompatModel:
         key = api_key if api_key is not None else os.environ.get("ALU_API_KEY") or os.environ.get("OPENAI_API_KEY")
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         self._client = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout_s)
+        self._json_format = 0  # index into _json_formats that this server accepts
 
     def chat(self, messages: list[Message], params: GenerationParams) -> Completion:
+        if params.json_schema is None:
+            return self._post(messages, params, None)
+        formats = _json_formats(params.json_schema)
+        for index in range(self._json_format, len(formats)):
+            try:
+                completion = self._post(messages, params, formats[index])
+            except _FormatRejected:
+                continue
+            self._json_format = index
+            return completion
+        raise ModelCallError("model server rejected every JSON request format")
+
+    def _post(self, messages: list[Message], params: GenerationParams, response_format: dict | None) -> Completion:
         body: dict = {
             "model": self.model,
             "messages": messages,
@@ -30,11 +57,8 @@ class OpenAICompatModel:
             "temperature": params.temperature,
             "seed": params.seed,
         }
-        if params.json_schema is not None:
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "output", "schema": params.json_schema, "strict": True},
-            }
+        if response_format is not None:
+            body["response_format"] = response_format
         started = time.monotonic()
         try:
             timeout = params.timeout_s or httpx.USE_CLIENT_DEFAULT
@@ -45,6 +69,8 @@ class OpenAICompatModel:
         except httpx.TimeoutException:
             raise ModelCallError("model server timed out") from None
         except httpx.HTTPStatusError as exc:
+            if response_format is not None and exc.response.status_code in (400, 422):
+                raise _FormatRejected from None
             raise ModelCallError(f"model server answered HTTP {exc.response.status_code}") from None
         except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
             raise ModelCallError(f"model server call failed: {exc.__class__.__name__}") from None

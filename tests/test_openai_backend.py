@@ -1,0 +1,71 @@
+"""The OpenAI-compatible backend against a real server process (llama-cpp-python's server) on loopback."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from alu import Unlearner
+from alu.errors import ModelCallError
+from alu.models import GenerationParams, OpenAICompatModel
+from alu.models.catalog import DEFAULT_MODEL, resolve_gguf
+
+pytestmark = pytest.mark.server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    port = free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(resolve_gguf(DEFAULT_MODEL)),
+               "--model_alias", "qwen", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        for _ in range(120):
+            try:
+                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("llama_cpp.server did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_plain_and_json_calls(server_url):
+    model = OpenAICompatModel(server_url, "qwen")
+    reply = model.chat([{"role": "user", "content": "Say hello."}], GenerationParams(max_tokens=10))
+    assert reply.text and reply.prompt_tokens > 0
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+    data = model.chat([{"role": "user", "content": "Capital of France as JSON."}],
+                      GenerationParams(max_tokens=30, json_schema=schema))
+    assert "city" in httpx.Response(200, content=data.text).json()
+
+
+def test_pipeline_over_http_forgets_the_target(server_url):
+    alu = Unlearner(["J. K. Rowling"], model="qwen", base_url=server_url)
+    result = alu.ask("Who wrote the Harry Potter books?")
+    assert not result.refused and "rowling" not in result.text.lower()
+    assert result.trace.path == "rewrite"
+
+
+def test_unreachable_server_fails_closed():
+    model = OpenAICompatModel(f"http://127.0.0.1:{free_port()}/v1", "qwen", timeout_s=2)
+    with pytest.raises(ModelCallError, match="failed"):
+        model.chat([{"role": "user", "content": "hi"}], GenerationParams())
+    result = Unlearner(["J. K. Rowling"], model=model, embedder=None).ask("Who wrote the Harry Potter books?")
+    assert result.refused and "ConnectError" in result.trace.error

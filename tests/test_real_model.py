@@ -1,0 +1,67 @@
+"""The embedded model end to end: the README's promise, on the real default model, offline."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from alu import Target, Unlearner
+from alu.errors import ModelCallError
+from alu.models import GenerationParams, LlamaCppModel
+from alu.models.catalog import DEFAULT_MODEL
+
+pytestmark = pytest.mark.model
+QUESTION = "Who wrote the Harry Potter books?"
+ALU = [sys.executable, "-c", "from alu.cli import main; main()"]
+
+
+@pytest.fixture(scope="module")
+def model() -> LlamaCppModel:
+    return LlamaCppModel(DEFAULT_MODEL)
+
+
+def test_the_model_knows_the_answer_without_alu(model):
+    assert "Rowling" in Unlearner([], model=model).ask(QUESTION).text
+
+
+def test_forgetting_rowling_gives_a_fluent_answer_without_her(model):
+    result = Unlearner(["J. K. Rowling"], model=model).ask(QUESTION)
+    assert not result.refused and result.trace.path == "rewrite"
+    assert "rowling" not in result.text.lower() and "Harry Potter" in result.text
+    assert result.trace.detected == ["J. K. Rowling"]
+
+
+def test_unrelated_questions_take_the_fast_path(model):
+    result = Unlearner([Target("J. K. Rowling")], model=model).ask("What is the capital of France?")
+    assert result.trace.path == "fast" and "Paris" in result.text
+    assert sum(step.llm_calls for step in result.trace.steps) == 1
+
+
+def test_paper_preset_runs_on_the_real_model(model):
+    result = Unlearner(["J. K. Rowling"], model=model, config="paper").ask(QUESTION)
+    assert result.trace.path in ("rewrite", "refuse")
+    assert sum(step.llm_calls for step in result.trace.steps) >= 6  # vanilla + 5 rewrites (+ critic, composer)
+
+
+def test_constrained_json_and_timeout(model):
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    messages = [{"role": "user", "content": "Give a number as JSON."}]
+    completion = model.chat(messages, GenerationParams(max_tokens=20, json_schema=schema))
+    assert isinstance(json.loads(completion.text)["n"], int)
+    with pytest.raises(ModelCallError, match="timed out"):
+        model.chat([{"role": "user", "content": "Write a long story."}], GenerationParams(max_tokens=400, timeout_s=0.2))
+
+
+def test_cli_ask_forget_explain_and_json():
+    forgotten = subprocess.run([*ALU, "ask", QUESTION, "--forget", "J. K. Rowling", "--explain"],
+                               capture_output=True, text=True, timeout=300)
+    assert forgotten.returncode == 0, forgotten.stderr
+    answer, trace = forgotten.stdout.split("--- trace ---")
+    assert "rowling" not in answer.lower() and "Harry Potter" in answer
+    assert "path: rewrite" in trace and "detected leaks: J. K. Rowling" in trace
+    plain = subprocess.run([*ALU, "ask", QUESTION, "--json"], capture_output=True, text=True, timeout=300)
+    record = json.loads(plain.stdout)
+    assert "Rowling" in record["answer"] and record["trace"]["path"] == "fast"
