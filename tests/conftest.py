@@ -114,3 +114,12 @@ def store(registry_url):
 
     with open_store(registry_url) as opened:
         yield opened
+
+
+LEAKY = "The Harry Potter books were written by J. K. Rowling, a British author."
+
+
+def leaky_model() -> ScriptedModel:
+    """A model whose answer names J. K. Rowling, and whose agents rewrite it cleanly."""
+    return ScriptedModel(vanilla=LEAKY, smooth=as_json(text="The Harry Potter books were written by a British author."),
+                         critic=as_json(ratings=[5, 5, 5]))

@@ -9,7 +9,7 @@ import time
 from datetime import datetime
 
 import pytest
-from conftest import ScriptedModel, as_json, python_env
+from conftest import LEAKY, ScriptedModel, leaky_model, python_env
 
 from alu import ConfigError, Target, Unlearner
 from alu.errors import StoreError
@@ -176,12 +176,8 @@ def test_concurrent_threads_sharing_one_store(store):
     assert len(store.list()) == 80 and seqs == sorted(set(seqs)) and len(seqs) == 80
 
 
-LEAKY = "The Harry Potter books were written by J. K. Rowling, a British author."
-
-
 def test_a_change_by_another_process_applies_from_the_next_request(registry_url):
-    model = ScriptedModel(vanilla=LEAKY, smooth=as_json(text="The Harry Potter books were written by a British author."),
-                          critic=as_json(ratings=[5, 5, 5]))
+    model = leaky_model()
     cli = [sys.executable, "-m", "alu", "targets"]
     with open_store(registry_url) as store:
         unlearner = Unlearner(model=model, embedder=None, store=store)
