@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -70,3 +74,52 @@ def as_json(**fields) -> str:
 @pytest.fixture
 def timeout_error() -> ModelCallError:
     return ModelCallError("model call timed out after 1s")
+
+
+# -- the target registry: every store test runs against SQLite and a real PostgreSQL server
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def python_env() -> dict[str, str]:
+    """Environment for a child Python process that imports this checkout's alu."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def registry_url(request, tmp_path) -> Iterator[str]:
+    """A fresh, empty registry: a SQLite file, or a new database on $ALU_TEST_PG_URL's server."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "registry.db")
+        return
+    base = os.environ.get("ALU_TEST_PG_URL")
+    if not base:
+        message = "ALU_TEST_PG_URL is not set (start a server with: source .ci/postgres.sh)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + "; CI must run the PostgreSQL tests")
+        pytest.skip(message)
+    import psycopg
+
+    name = f"alu_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    yield urlsplit(base)._replace(path=f"/{name}").geturl()
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def store(registry_url):
+    from alu.store import open_store
+
+    with open_store(registry_url) as opened:
+        yield opened
+
+
+LEAKY = "The Harry Potter books were written by J. K. Rowling, a British author."
+
+
+def leaky_model() -> ScriptedModel:
+    """A model whose answer names J. K. Rowling, and whose agents rewrite it cleanly."""
+    return ScriptedModel(vanilla=LEAKY, smooth=as_json(text="The Harry Potter books were written by a British author."),
+                         critic=as_json(ratings=[5, 5, 5]))
