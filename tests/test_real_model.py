@@ -52,7 +52,8 @@ def test_constrained_json_and_timeout(model):
     completion = model.chat(messages, GenerationParams(max_tokens=20, json_schema=schema))
     assert isinstance(json.loads(completion.text)["n"], int)
     with pytest.raises(ModelCallError, match="timed out"):
-        model.chat([{"role": "user", "content": "Write a long story."}], GenerationParams(max_tokens=400, timeout_s=0.2))
+        model.chat([{"role": "user", "content": "Write a long story."}],
+                   GenerationParams(max_tokens=400, timeout_s=0.2))
 
 
 def test_cli_ask_forget_explain_and_json():

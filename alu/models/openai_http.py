@@ -69,7 +69,8 @@ class OpenAICompatModel:
         except httpx.TimeoutException:
             raise ModelCallError("model server timed out") from None
         except httpx.HTTPStatusError as exc:
-            if response_format is not None and exc.response.status_code in (400, 422):
+            # llama-cpp-python answers 500 to a response_format type it does not know
+            if response_format is not None and exc.response.status_code in (400, 422, 500):
                 raise _FormatRejected from None
             raise ModelCallError(f"model server answered HTTP {exc.response.status_code}") from None
         except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
