@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from .cli_serve import serve
 from .config import PRESETS, preset
 from .errors import AluError
 from .models import DEFAULT_MODEL, installed_models
@@ -93,3 +94,6 @@ def models() -> None:
         click.echo(f"{row['name']:<22} {row['status']:<14} {row['description']}")
         if row["path"]:
             click.echo(f"{'':<22} {row['path']}")
+
+
+main.add_command(serve)

@@ -1,0 +1,5 @@
+"""`python -m alu ...` runs the CLI."""
+
+from .cli import main
+
+main()
