@@ -8,6 +8,7 @@ import sys
 import click
 
 from .cli_serve import serve
+from .cli_targets import db_option, targets
 from .config import PRESETS, preset
 from .errors import AluError
 from .models import DEFAULT_MODEL, installed_models
@@ -50,7 +51,9 @@ def model_options(func):
 @main.command()
 @click.argument("query")
 @click.option("--forget", "-f", multiple=True, help="A target to forget (repeatable). `Name | alias | alias`.")
-@click.option("--forget-file", type=click.Path(dir_okay=False), help="Targets file: .txt (one per line) or .jsonl.")
+@click.option("--forget-file", type=click.Path(dir_okay=False),
+              help="Targets file: .txt (one per line), .jsonl or .csv. Without --forget/--forget-file: the registry.")
+@db_option
 @click.option("--preset", "preset_name", type=click.Choice(list(PRESETS)), default="default", show_default=True,
               help="`paper` reproduces the official ALU algorithm.")
 @click.option("-k", type=int, help="Sanitised variants written by AuditErase.")
@@ -63,10 +66,11 @@ def model_options(func):
 @click.option("--explain", is_flag=True, help="Print the trace of every decision.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer and trace as JSON.")
 @model_options
-def ask(query, forget, forget_file, preset_name, k, j, tau, temperature, seed, max_tokens, strict, explain, as_json,
+def ask(query, forget, forget_file, db, preset_name, k, j, tau, temperature, seed, max_tokens, strict, explain, as_json,
         model, agent_model, base_url, api_key) -> None:
     """Answer QUERY through the governed model without revealing the forget targets."""
     from .pipeline import Unlearner, check_query
+    from .store import open_store
     from .targets import load_targets_file, parse_target_line
 
     check_query(query)
@@ -75,8 +79,9 @@ def ask(query, forget, forget_file, preset_name, k, j, tau, temperature, seed, m
     targets = [parse_target_line(line) for line in forget]
     if forget_file:
         targets += load_targets_file(forget_file)
+    store = None if forget or forget_file else open_store(db)
     unlearner = Unlearner(targets, model=model, agent_model=agent_model, config=config,
-                          base_url=base_url, api_key=api_key)
+                          base_url=base_url, api_key=api_key, store=store)
     result = unlearner.ask(query)
     if as_json:
         click.echo(json.dumps({"answer": result.text, "refused": result.refused, "trace": result.trace.to_dict()},
@@ -96,4 +101,5 @@ def models() -> None:
             click.echo(f"{'':<22} {row['path']}")
 
 
+main.add_command(targets)
 main.add_command(serve)

@@ -6,6 +6,7 @@ import os
 
 import click
 
+from .cli_targets import db_option
 from .config import PRESETS
 from .errors import ConfigError
 from .models import DEFAULT_MODEL
@@ -29,8 +30,7 @@ def _api_keys(options: tuple[str, ...]) -> tuple[str, ...]:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
-@click.option("--db", envvar="ALU_DB", default=None,
-              help="Target registry: a SQLite path or a postgresql:// URL (default: the user's SQLite file).")
+@db_option
 @click.option("--model", "-m", default=DEFAULT_MODEL, show_default=True,
               help="Governed model: an embedded model name or .gguf path, or the upstream model id with "
               "--upstream-url. Served under this name unless --model-map is given.")

@@ -15,3 +15,7 @@ class ModelNotFoundError(AluError):
 
 class ModelCallError(AluError):
     """A model call failed, timed out or returned unusable output."""
+
+
+class StoreError(AluError):
+    """The target registry's database cannot be reached or refused an operation."""

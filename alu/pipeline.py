@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from .embedding import Embedder, get_embedder
 from .errors import ConfigError
 from .models import ChatModel, Message, get_model
 from .screening import Candidate, TargetIndex
+from .store import Store
 from .targets import Target, as_targets
 from .trace import Trace
 
@@ -38,12 +40,20 @@ class Unlearner:
         base_url: str | None = None,
         api_key: str | None = None,
         embedder: Embedder | None | bool = True,
+        store: Store | None = None,
     ) -> None:
+        """Forget the given targets, or those of a registry (store), following its changes from request to request."""
+        if store is not None and targets:
+            raise ConfigError("give either targets or a registry store, not both")
         self.config = preset(config) if isinstance(config, str) else config
         self.model = _as_model(model, base_url, api_key)
         self.agent_model = self.model if agent_model is None else _as_model(agent_model, base_url, api_key)
         if embedder is True:
             embedder = get_embedder()
+        self.store, self._applied_seq, self._sync_lock = store, 0, threading.Lock()
+        if store is not None:
+            self._applied_seq = store.version()  # read first: a change committed meanwhile is applied again, harmlessly
+            targets = [record.target for record in store.list()]
         self.index = TargetIndex(as_targets(list(targets)), embedder=embedder or None)
         self.agents = Agents(self.model, self.agent_model, self.config, self.index.embedder)
 
@@ -58,6 +68,20 @@ class Unlearner:
     def remove_target(self, target_id: str) -> None:
         self.index.remove(target_id)
 
+    def sync(self) -> None:
+        """Apply the registry's changes made since the last request, by any process (one cheap query if none)."""
+        if self.store is None:
+            return
+        with self._sync_lock:
+            if self.store.version() == self._applied_seq:
+                return
+            changes = self.store.changes_since(self._applied_seq)
+            latest = {change.target_id: change for change in changes}  # only the last change of a target matters
+            for change in latest.values():
+                self.index.remove(change.target_id)
+            self.index.add_many([change.target for change in latest.values() if change.action != "remove"])
+            self._applied_seq = max((change.seq for change in changes), default=self._applied_seq)
+
     def ask(self, query: str, history: list[Message] | None = None, *, config: PipelineConfig | None = None,
             model: ChatModel | None = None) -> Result:
         """Answer one question (with an optional earlier conversation). Any fault ends in a refusal.
@@ -71,6 +95,7 @@ class Unlearner:
             agents = Agents(model or self.model, self.agent_model, config, self.index.embedder)
         trace = Trace()
         try:
+            self.sync()
             text = self._answer(query, history, trace, agents)
         except Exception as exc:  # fail closed: every fault is a refusal
             trace.path, trace.reason, trace.error = "refuse", "fault", f"{exc.__class__.__name__}: {exc}"

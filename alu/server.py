@@ -26,10 +26,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
 from .config import PipelineConfig, preset
-from .errors import ConfigError
+from .errors import ConfigError, StoreError
 from .models import DEFAULT_MODEL, ChatModel, Message, get_model
 from .pipeline import Result, Unlearner
-from .store import Change, Store, TargetRecord, open_store
+from .store import Store, open_store
 from .targets import KINDS, Target
 
 log = logging.getLogger("alu.server")
@@ -103,6 +103,11 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     path = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
     message = f"{path}: {first.get('msg', 'invalid value')}" if path else str(first.get("msg", "invalid request"))
     return error_response(ApiError(400, message, param=path or None))
+
+
+async def _store_error(request: Request, exc: StoreError) -> JSONResponse:
+    log.error("registry: %s", exc)
+    return error_response(ApiError(503, "the registry is not reachable", "server_error", "registry_unavailable"))
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -379,20 +384,6 @@ def stream_events(request: ChatRequest, result: Result, created: int) -> Iterato
     yield "data: [DONE]\n\n"
 
 
-def _target_json(record: TargetRecord) -> dict[str, Any]:
-    t = record.target
-    return {"id": t.id, "name": t.name, "aliases": list(t.aliases), "kind": t.kind, "description": t.description,
-            "reason": record.reason, "requester": record.requester, "created_at": record.created_at,
-            "updated_at": record.updated_at, "active": record.active}
-
-
-def _change_json(change: Change) -> dict[str, Any]:
-    t = change.target
-    return {"seq": change.seq, "target_id": change.target_id, "action": change.action, "actor": change.actor,
-            "reason": change.reason, "at": change.at,
-            "target": {"name": t.name, "aliases": list(t.aliases), "kind": t.kind, "description": t.description}}
-
-
 # --- the application -----------------------------------------------------------------------------------------------
 def create_app(settings: ServerSettings, gateway: Gateway | None = None) -> FastAPI:
     """The FastAPI application; builds the gateway (store, models, pipeline) unless one is given."""
@@ -403,6 +394,7 @@ def create_app(settings: ServerSettings, gateway: Gateway | None = None) -> Fast
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StoreError, _store_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
     @app.get("/health", tags=["health"])
@@ -441,7 +433,7 @@ def create_app(settings: ServerSettings, gateway: Gateway | None = None) -> Fast
 
     @app.get("/v1/unlearning/targets", dependencies=admin, tags=["admin"])
     def list_targets(include_removed: bool = False) -> dict[str, Any]:
-        return {"object": "list", "data": [_target_json(r) for r in gateway.store.list(include_removed)]}
+        return {"object": "list", "data": [r.to_dict() for r in gateway.store.list(include_removed)]}
 
     @app.post("/v1/unlearning/targets", dependencies=admin, status_code=201, tags=["admin"])
     def add_target(body: TargetIn) -> dict[str, Any]:
@@ -450,30 +442,30 @@ def create_app(settings: ServerSettings, gateway: Gateway | None = None) -> Fast
         except ConfigError as exc:
             raise ApiError(400, str(exc), param="name") from None
         record = gateway.store.add(target, reason=body.reason, requester=body.requester, actor="admin-api")
-        return _target_json(record)
+        return record.to_dict()
 
     @app.get("/v1/unlearning/targets/{target_id}", dependencies=admin, tags=["admin"])
     def get_target(target_id: str) -> dict[str, Any]:
         record = gateway.store.get(target_id)
         if record is None:
             raise ApiError(404, "no such target", "not_found_error", "target_not_found")
-        return _target_json(record)
+        return record.to_dict()
 
     @app.delete("/v1/unlearning/targets/{target_id}", dependencies=admin, tags=["admin"])
     def remove_target(target_id: str, reason: str = "") -> dict[str, Any]:
-        record = gateway.store.get(target_id)
-        if record is None or not record.active:
-            raise ApiError(404, "no such target", "not_found_error", "target_not_found")
-        gateway.store.remove(target_id, reason=reason, actor="admin-api")
+        try:
+            gateway.store.remove(target_id, reason=reason, actor="admin-api")
+        except ConfigError:
+            raise ApiError(404, "no such target", "not_found_error", "target_not_found") from None
         return {"id": target_id, "removed": True}
 
     @app.get("/v1/unlearning/targets/{target_id}/history", dependencies=admin, tags=["admin"])
     def target_history(target_id: str) -> dict[str, Any]:
-        return {"object": "list", "data": [_change_json(c) for c in gateway.store.history(target_id)]}
+        return {"object": "list", "data": [c.to_dict() for c in gateway.store.history(target_id)]}
 
     @app.get("/v1/unlearning/history", dependencies=admin, tags=["admin"])
     def history() -> dict[str, Any]:
-        return {"object": "list", "data": [_change_json(c) for c in gateway.store.history()]}
+        return {"object": "list", "data": [c.to_dict() for c in gateway.store.history()]}
 
     @app.get("/v1/unlearning/decisions/{decision_id}", dependencies=admin, tags=["admin"])
     def get_decision(decision_id: str) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +28,7 @@ class Target:
         object.__setattr__(self, "name", self.name.strip())
         object.__setattr__(self, "aliases", tuple(a.strip() for a in self.aliases if a.strip()))
         if not self.id:
-            object.__setattr__(self, "id", self.name.casefold())
+            object.__setattr__(self, "id", " ".join(self.name.split()).casefold())
 
     @property
     def surface_forms(self) -> tuple[str, ...]:
@@ -59,32 +58,8 @@ def parse_target_line(line: str) -> Target:
 
 
 def load_targets_file(path: str | Path) -> list[Target]:
-    """Read targets from a .txt (one per line, `name | alias ...`) or .jsonl file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read targets file {path}: {exc.__class__.__name__}") from None
-    lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1)]
-    lines = [(n, line) for n, line in lines if line and not line.startswith("#")]
-    if not lines:
-        raise ConfigError(f"targets file {path} has no targets")
-    targets = []
-    for number, line in lines:
-        try:
-            targets.append(_target_from_json(line) if path.suffix == ".jsonl" else parse_target_line(line))
-        except (ConfigError, ValueError, TypeError) as exc:
-            raise ConfigError(f"{path}:{number}: invalid target ({exc})") from None
-    return targets
+    """Read targets from a .txt (one per line, `name | alias ...`), .jsonl or .csv file; other suffixes are txt."""
+    from .target_files import FORMATS, read_requests  # target_files builds on this module
 
-
-def _target_from_json(line: str) -> Target:
-    record = json.loads(line)
-    if not isinstance(record, dict):
-        raise ValueError("expected a JSON object")
-    return Target(
-        name=str(record.get("name", "")),
-        aliases=tuple(record.get("aliases", ())),
-        kind=record.get("kind", "person"),
-        description=record.get("description", ""),
-    )
+    suffix = Path(path).suffix.lstrip(".").lower()
+    return [request.target for request in read_requests(path, suffix if suffix in FORMATS else "txt")]

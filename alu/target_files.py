@@ -1,0 +1,120 @@
+"""Target files: txt (`name | alias | alias` a line), JSONL and CSV, read and written whole or not at all."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import ConfigError
+from .store.base import ErasureRequest, TargetRecord
+from .targets import Target, parse_target_line
+
+FORMATS = ("txt", "jsonl", "csv")
+CSV_COLUMNS = ("id", "name", "aliases", "kind", "description", "reason", "requester")
+JSON_FIELDS = (*CSV_COLUMNS, "created_at", "updated_at", "active")  # what an export writes; timestamps are ignored
+
+
+def file_format(path: str | Path, fmt: str | None = None) -> str:
+    """The format named by fmt, else by the file's suffix."""
+    fmt = (fmt or Path(path).suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown targets file format {fmt or Path(path).name!r} (expected {', '.join(FORMATS)})")
+    return fmt
+
+
+def read_requests(path: str | Path, fmt: str | None = None) -> list[ErasureRequest]:
+    """Every request in the file; a malformed line rejects the whole file with its line number."""
+    fmt = file_format(path, fmt)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read targets file {path}: {exc.__class__.__name__}") from None
+    requests: list[ErasureRequest] = []
+    seen: set[str] = set()
+    for number, entry in _entries(path, text, fmt):
+        try:
+            request = _request(entry, fmt)
+            check_target(request.target)
+            if request.target.id in seen:
+                raise ValueError(f"target id {request.target.id!r} appears twice")
+        except (ConfigError, ValueError, TypeError) as exc:
+            raise ConfigError(f"{path}:{number}: invalid target ({exc})") from None
+        seen.add(request.target.id)
+        requests.append(request)
+    if not requests:
+        raise ConfigError(f"targets file {path} has no targets")
+    return requests
+
+
+def write_records(records: list[TargetRecord], stream: IO[str], fmt: str) -> None:
+    """Write records so that read_requests gives them back (txt keeps only names and aliases)."""
+    if fmt == "txt":
+        stream.writelines(" | ".join(r.target.surface_forms) + "\n" for r in records)
+    elif fmt == "jsonl":
+        stream.writelines(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in records)
+    else:
+        writer = csv.DictWriter(stream, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({**r.to_dict(), "aliases": "|".join(r.target.aliases)} for r in records)
+
+
+def check_target(target: Target) -> None:
+    """Names and aliases must survive every file format: no `|` and no line breaks."""
+    for form in target.surface_forms:
+        if "|" in form or "\n" in form or "\r" in form:
+            raise ConfigError("names and aliases cannot contain '|' or line breaks")
+
+
+def _entries(path: str | Path, text: str, fmt: str) -> Iterator[tuple[int, str | dict[str, Any]]]:
+    """(line number, raw entry): a CSV row as a dict, else the stripped line; blank and # lines skipped."""
+    if fmt == "csv":
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
+            header = reader.fieldnames or ()
+            if "name" not in header or set(header) - set(CSV_COLUMNS):
+                raise ValueError(f"the columns must be among {', '.join(CSV_COLUMNS)}, with name")
+            yield from ((reader.line_num, row) for row in reader)
+        except (ValueError, csv.Error) as exc:
+            raise ConfigError(f"{path}:{max(reader.line_num, 1)}: invalid CSV ({exc})") from None
+        return
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            yield number, line
+
+
+def _request(entry: str | dict[str, Any], fmt: str) -> ErasureRequest:
+    if fmt == "csv":
+        return _from_fields(entry)
+    return ErasureRequest(parse_target_line(entry)) if fmt == "txt" else _from_json(entry)
+
+
+def _from_json(line: str) -> ErasureRequest:
+    record = json.loads(line)
+    if not isinstance(record, dict):
+        raise ValueError("expected a JSON object")
+    unknown = set(record) - set(JSON_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown field {sorted(unknown)[0]!r}")
+    return _from_fields(record)
+
+
+def _from_fields(fields: dict[str, Any]) -> ErasureRequest:
+    """A request from CSV columns or JSON fields (aliases: a list, or a `|`-separated string)."""
+    if None in fields:
+        raise ValueError("more values than columns")
+    aliases = fields.get("aliases") or ()
+    if isinstance(aliases, str):
+        aliases = aliases.split("|")
+    texts = ("id", "name", "kind", "description", "reason", "requester")
+    if not isinstance(aliases, list | tuple) or not all(isinstance(a, str) for a in aliases):
+        raise ValueError("aliases must be a list of strings")
+    if not all(isinstance(fields.get(key) or "", str) for key in texts):
+        raise ValueError(f"{', '.join(texts)} must be strings")
+    target = Target(name=fields.get("name") or "", aliases=tuple(aliases), kind=fields.get("kind") or "person",
+                    description=fields.get("description") or "", id=(fields.get("id") or "").strip())
+    return ErasureRequest(target, fields.get("reason") or "", fields.get("requester") or "")
