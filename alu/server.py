@@ -24,6 +24,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as AsgiMessage
 
 from .config import PipelineConfig, preset
 from .errors import ConfigError, StoreError
@@ -113,6 +115,32 @@ async def _store_error(request: Request, exc: StoreError) -> JSONResponse:
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error")
     return error_response(ApiError(500, "internal error", "server_error"))
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over the limit (declared or streamed) gets a 413 in the OpenAI format."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            response = error_response(ApiError(413, "the request body is too large", code="request_too_large"))
+            return await response(scope, receive, send)
+        received = 0
+
+        async def limited() -> AsgiMessage:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise HTTPException(413)  # read inside a route: answered by _http_error
+            return message
+
+        await self.app(scope, limited, send)
 
 
 # --- request and response bodies ---------------------------------------------------------------------------------
@@ -388,8 +416,8 @@ def stream_events(request: ChatRequest, result: Result, created: int) -> Iterato
 def create_app(settings: ServerSettings, gateway: Gateway | None = None) -> FastAPI:
     """The FastAPI application; builds the gateway (store, models, pipeline) unless one is given."""
     gateway = gateway or Gateway(settings)
-    app = FastAPI(title="alu", summary="OpenAI-compatible unlearning gateway", version="0.1.0",
-                  max_body_size=settings.max_body_bytes)
+    app = FastAPI(title="alu", summary="OpenAI-compatible unlearning gateway", version="0.1.0")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.state.gateway = gateway
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(HTTPException, _http_error)
