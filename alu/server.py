@@ -107,6 +107,11 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     return error_response(ApiError(400, message, param=path or None))
 
 
+async def _config_error(request: Request, exc: ConfigError) -> JSONResponse:
+    """Bad input found by the library; its messages are written for end users and name no target."""
+    return error_response(ApiError(400, str(exc)))
+
+
 async def _store_error(request: Request, exc: StoreError) -> JSONResponse:
     log.error("registry: %s", exc)
     return error_response(ApiError(503, "the registry is not reachable", "server_error", "registry_unavailable"))
@@ -422,6 +427,7 @@ def create_app(settings: ServerSettings, gateway: Gateway | None = None) -> Fast
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ConfigError, _config_error)
     app.add_exception_handler(StoreError, _store_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
@@ -465,10 +471,7 @@ def create_app(settings: ServerSettings, gateway: Gateway | None = None) -> Fast
 
     @app.post("/v1/unlearning/targets", dependencies=admin, status_code=201, tags=["admin"])
     def add_target(body: TargetIn) -> dict[str, Any]:
-        try:
-            target = Target(name=body.name, aliases=tuple(body.aliases), kind=body.kind, description=body.description)
-        except ConfigError as exc:
-            raise ApiError(400, str(exc), param="name") from None
+        target = Target(name=body.name, aliases=tuple(body.aliases), kind=body.kind, description=body.description)
         record = gateway.store.add(target, reason=body.reason, requester=body.requester, actor="admin-api")
         return record.to_dict()
 
