@@ -297,7 +297,6 @@ class Gateway:
 
     def log_decision(self, request: ChatRequest, result: Result, status: int) -> None:
         trace = result.trace
-        ids = {t.name: t.id for t in self.unlearner.targets}
         record: dict[str, Any] = {
             "at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
             "model": request.model,
@@ -306,8 +305,8 @@ class Gateway:
             "path": trace.path,
             "reason": trace.reason,
             "refused": result.refused,
-            "candidates": [ids.get(name, name) for name in trace.candidates],
-            "detected": [ids.get(name, name) for name in trace.detected],
+            "candidates": [Target(name=name).id for name in trace.candidates],  # the trace holds names
+            "detected": [Target(name=name).id for name in trace.detected],
             "error": trace.error,
             "latency_ms": round(trace.total_s * 1000, 2),
             "messages": len(request.messages),
