@@ -66,7 +66,8 @@ class Agents:
         step = trace.step("vanilla")
         messages = [{"role": "system", "content": render("vanilla_system")}, *history]
         messages.append({"role": "user", "content": query})
-        completion = self.vanilla_model.chat(messages, self.params(max_tokens=self.config.max_tokens))
+        params = self.params(max_tokens=self.config.max_tokens, temperature=self.config.vanilla_temperature)
+        completion = self.vanilla_model.chat(messages, params)
         step.llm_calls, step.latency_s = 1, completion.latency_s
         step.prompt_tokens, step.completion_tokens = completion.prompt_tokens, completion.completion_tokens
         if not completion.text.strip():

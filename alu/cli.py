@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from .cli_serve import serve
 from .cli_targets import db_option, targets
 from .config import PRESETS, preset
 from .errors import AluError
@@ -101,3 +102,4 @@ def models() -> None:
 
 
 main.add_command(targets)
+main.add_command(serve)

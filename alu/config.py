@@ -16,7 +16,8 @@ class PipelineConfig:
     k: int = 3  # sanitised variants written by AuditErase
     j: int = 2  # top variants the composer merges
     tau: float = 4.0  # minimum mean critic rating of the top-j variants
-    temperature: float = 0.7  # for variants after the first (the vanilla answer is greedy)
+    temperature: float = 0.7  # for variants after the first
+    vanilla_temperature: float = 0.0  # the governed model's own answer (greedy unless a client asks otherwise)
     seed: int = 0
     max_tokens: int = 256
     agent_max_tokens: int = 256
@@ -39,6 +40,10 @@ class PipelineConfig:
     def __post_init__(self) -> None:
         if self.k < 1 or not 1 <= self.j <= self.k:
             raise ConfigError("need k >= 1 and 1 <= j <= k")
+        if not (0.0 <= self.temperature <= 2.0 and 0.0 <= self.vanilla_temperature <= 2.0):
+            raise ConfigError("temperatures must be between 0 and 2")
+        if self.max_tokens < 1:
+            raise ConfigError("max_tokens must be at least 1")
         if not 1.0 <= self.tau <= 5.0:
             raise ConfigError("tau must be between 1 and 5")
         for name in ("detection", "erase", "critic"):

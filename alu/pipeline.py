@@ -82,52 +82,63 @@ class Unlearner:
             self.index.add_many([change.target for change in latest.values() if change.action != "remove"])
             self._applied_seq = max((change.seq for change in changes), default=self._applied_seq)
 
-    def ask(self, query: str, history: list[Message] | None = None) -> Result:
-        """Answer one question (with an optional earlier conversation). Any fault ends in a refusal."""
+    def ask(self, query: str, history: list[Message] | None = None, *, config: PipelineConfig | None = None,
+            model: ChatModel | None = None) -> Result:
+        """Answer one question (with an optional earlier conversation). Any fault ends in a refusal.
+
+        config and model override the pipeline's settings and the governed model for this request only.
+        """
         history = _check_input(query, history)
+        config = config or self.config
+        agents = self.agents
+        if config is not self.config or model is not None:
+            agents = Agents(model or self.model, self.agent_model, config, self.index.embedder)
         trace = Trace()
         try:
             self.sync()
-            text = self._answer(query, history, trace)
+            text = self._answer(query, history, trace, agents)
         except Exception as exc:  # fail closed: every fault is a refusal
             trace.path, trace.reason, trace.error = "refuse", "fault", f"{exc.__class__.__name__}: {exc}"
             text = None
         trace.total_s = time.monotonic() - trace.started
         if text is None:
-            return Result(self.config.refusal, True, trace)
+            return Result(config.refusal, True, trace)
         return Result(text, False, trace)
 
-    def _answer(self, query: str, history: list[Message], trace: Trace) -> str | None:
-        answer = self.agents.vanilla(query, history, trace)
-        user_turns = [m["content"] for m in history if m.get("role") == "user"] + [query]
-        candidates = self._screen(user_turns, answer, trace)
-        if self.config.refuse_query_mentions and any(c.query_mentions for c in candidates):
-            return _refuse(trace, "the question names a forget target")
-        leaks = self.agents.audit(answer, candidates, trace)
+    def _answer(self, query: str, history: list[Message], trace: Trace, agents: Agents) -> str | None:
+        config = agents.config
+        answer = agents.vanilla(query, history, trace)
+        # The whole conversation counts as the question: earlier user turns, and earlier assistant (or system)
+        # turns too, since a client can paste a leaked answer back into its history.
+        turns = [m["content"] for m in history] + [query]
+        candidates = self._screen(turns, answer, trace, config)
+        if config.refuse_query_mentions and any(c.query_mentions for c in candidates):
+            return _refuse(trace, "the conversation names a forget target")
+        leaks = agents.audit(answer, candidates, trace)
         trace.detected = [leak.target.name for leak in leaks]
-        if not leaks and (self.config.fast_path or not self.targets):
+        if not leaks and (config.fast_path or not self.targets):
             trace.path = "fast"
             return answer
-        variants = self.agents.erase(query, answer, leaks, self.index.mentions, trace)
+        variants = agents.erase(query, answer, leaks, self.index.mentions, trace)
         trace.variants = variants
         if not variants:
             return _refuse(trace, "nothing is left once the targets are removed")
-        trace.ratings = self.agents.critic(variants, leaks, self.index.mentions, trace)
-        composed = self.agents.compose(query, variants, trace.ratings, self.index.mentions, trace)
+        trace.ratings = agents.critic(variants, leaks, self.index.mentions, trace)
+        composed = agents.compose(query, variants, trace.ratings, self.index.mentions, trace)
         if composed is None:
             return _refuse(trace, "no variant reached the rating threshold")
-        if self.config.final_guard and self.index.mentions.find(composed):
+        if config.final_guard and self.index.mentions.find(composed):
             return _refuse(trace, "the final guard found a target in the answer")
         trace.path = "rewrite"
         return composed
 
-    def _screen(self, user_turns: list[str], answer: str, trace: Trace) -> list[Candidate]:
+    def _screen(self, turns: list[str], answer: str, trace: Trace, config: PipelineConfig) -> list[Candidate]:
         step = trace.step("screen")
         started = time.monotonic()
-        if self.config.prompt_scope == "all":
+        if config.prompt_scope == "all":
             candidates = [Candidate(t) for t in self.targets]
         else:
-            candidates = self.index.screen(user_turns, answer, self.config.max_candidates, self.config.sim_confirm)
+            candidates = self.index.screen(turns, answer, config.max_candidates, config.sim_confirm)
         step.latency_s = time.monotonic() - started
         trace.candidates = [c.target.name for c in candidates]
         return candidates

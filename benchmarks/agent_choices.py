@@ -50,7 +50,7 @@ def run_model(name: str, targets: list[Target], cases: list[dict]) -> list[str]:
     embedder = get_embedder()
     index = TargetIndex(targets, embedder=embedder)
     agents = Agents(model, model, preset("default"), embedder)
-    paper = Agents(model, model, preset("paper").with_overrides(k=2), embedder)
+    paper = Agents(model, model, preset("paper").with_overrides(k=2, j=2), embedder)
     by_name = {t.name: t for t in targets}
     gold = [set(c["leaks"]) for c in cases]
     detections: dict[str, list[set[str]]] = {k: [] for k in ("match", "match+emb", "hybrid", "llm")}

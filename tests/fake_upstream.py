@@ -1,0 +1,106 @@
+"""A tiny real OpenAI-compatible chat server with canned answers, for gateway tests and the load benchmark.
+
+Run: python tests/fake_upstream.py --port 9000 [--latency-ms 50]. The governed model's answer is chosen by the
+first rule whose key occurs in the last user message (else the default answer); the agents' prompts get
+well-formed, harmless JSON. POST /control changes the rules, the default, the latency or makes every call fail
+with an HTTP status; GET /control/requests returns the request bodies received.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+sys.path.insert(0, str(Path(__file__).parent))
+from conftest import prompt_kind  # noqa: E402
+
+DEFAULT_ANSWER = "The sky looks blue because air scatters short wavelengths of sunlight more than long ones."
+
+
+def _after(marker: str, text: str) -> str:
+    return text.split(marker, 1)[1].strip() if marker in text else text
+
+
+def agent_reply(kind: str, prompt: str) -> dict:
+    """Harmless, schema-conforming replies for the agents' prompts."""
+    if kind == "confirm":
+        return {"leaked": []}
+    if kind == "smooth":
+        return {"text": _after("TEXT:\n", prompt).replace("[REDACTED]", "someone")}
+    if kind == "critic":
+        return {"ratings": [5] * len(re.findall(r"^ANSWER \d+:", prompt, re.MULTILINE))}
+    if kind == "compose":
+        return {"answer": re.split(r"\n\nANSWER \d+:\n", _after("ANSWER 1:\n", prompt))[0].strip()}
+    return {"response": _after("RESPONSE:\n", prompt)}
+
+
+class FakeUpstream:
+    """State and routes of the fake server."""
+
+    def __init__(self, latency_ms: float = 0.0) -> None:
+        self.state = {"rules": [], "default": DEFAULT_ANSWER, "fail": 0, "latency_ms": latency_ms}
+        self.requests: list[dict] = []
+
+    async def chat(self, request: Request) -> JSONResponse:
+        body = await request.json()
+        if len(self.requests) < 1000:
+            self.requests.append(body)
+        if self.state["latency_ms"]:
+            await asyncio.sleep(self.state["latency_ms"] / 1000)
+        if self.state["fail"]:
+            return JSONResponse({"error": {"message": "upstream exploded", "type": "server_error"}},
+                                status_code=self.state["fail"])
+        messages = body["messages"]
+        kind = prompt_kind(messages)
+        if kind == "vanilla":
+            question = messages[-1]["content"].casefold()
+            text = next((reply for key, reply in self.state["rules"] if key.casefold() in question),
+                        self.state["default"])
+        else:
+            text = json.dumps(agent_reply(kind, messages[-1]["content"]))
+        return JSONResponse({
+            "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": body["model"],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12},
+        })
+
+    async def models(self, request: Request) -> JSONResponse:
+        return JSONResponse({"object": "list", "data": [{"id": "fake-upstream-model", "object": "model"}]})
+
+    async def control(self, request: Request) -> JSONResponse:
+        if request.method == "POST":
+            self.state.update(await request.json())
+            self.requests.clear()
+        return JSONResponse({"state": self.state, "requests": self.requests})
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[
+            Route("/v1/chat/completions", self.chat, methods=["POST"]),
+            Route("/v1/models", self.models),
+            Route("/control", self.control, methods=["GET", "POST"]),
+        ])
+
+
+def main() -> None:
+    import uvicorn
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    args = parser.parse_args()
+    uvicorn.run(FakeUpstream(args.latency_ms).app(), host="127.0.0.1", port=args.port, log_level="warning",
+                backlog=1024)
+
+
+if __name__ == "__main__":
+    main()

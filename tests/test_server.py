@@ -1,0 +1,284 @@
+"""`alu serve` as a real process on loopback, driven with the openai SDK, in front of a fake upstream."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import httpx
+import openai
+import pytest
+from server_helpers import (
+    ADMIN_KEY,
+    USER_KEY,
+    control,
+    start_fake_upstream,
+    start_gateway,
+    upstream_requests,
+)
+
+from alu.config import REFUSAL
+
+pytestmark = pytest.mark.server
+
+MODEL = "gpt-test"
+NOVEL_ANSWER = "Tides of Glass was written by Jane Doe in 1999. It is a story about the sea."
+SECRET = re.compile(r"\b(jane|doe)\b", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def upstream(tmp_path_factory):
+    process = start_fake_upstream(tmp_path_factory.mktemp("upstream"))
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def gateway(upstream, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("gateway")
+    process = start_gateway(
+        tmp, "--db", str(tmp / "alu.db"), "--upstream-url", upstream.url + "/v1",
+        "--model-map", f"{MODEL}=fake-upstream-model", "--max-body-bytes", "200000",
+        env={"ALU_ADMIN_KEY": ADMIN_KEY, "ALU_API_KEYS": f"{USER_KEY},user-key-2"},
+    )
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def rules(upstream):
+    """The fake upstream answers questions about the novel with the author's name."""
+    control(upstream, rules=[["tides of glass", NOVEL_ANSWER], ["last name", "Her last name is Doe."]],
+            fail=0, default="The sky looks blue because air scatters blue light.")
+    yield
+    control(upstream, rules=[], fail=0)
+
+
+@pytest.fixture
+def client(gateway) -> openai.OpenAI:
+    return openai.OpenAI(base_url=gateway.url + "/v1", api_key=USER_KEY, max_retries=0, timeout=60)
+
+
+@pytest.fixture
+def admin(gateway) -> httpx.Client:
+    with httpx.Client(base_url=gateway.url + "/v1/unlearning", headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+                      timeout=30) as http:
+        yield http
+
+
+@pytest.fixture
+def jane(admin):
+    """Jane Doe is a forget target for the duration of the test."""
+    response = admin.post("/targets", json={"name": "Jane Doe", "aliases": ["J. Doe"], "kind": "person",
+                                            "description": "a novelist born in Lisbon",
+                                            "reason": "erasure request", "requester": "test"})
+    assert response.status_code == 201, response.text
+    yield response.json()
+    admin.delete("/targets/jane doe")
+
+
+def ask(client: openai.OpenAI, *messages: str | tuple[str, str], **params):
+    """Ask through the SDK; plain strings are user turns, tuples are (role, content)."""
+    turns = [m if isinstance(m, tuple) else ("user", m) for m in messages]
+    raw = client.chat.completions.with_raw_response.create(
+        model=MODEL, messages=[{"role": role, "content": content} for role, content in turns], **params)
+    return raw.parse(), raw.headers
+
+
+def assert_no_secret(text: str) -> None:
+    assert not SECRET.search(text), text
+
+
+def test_plain_completion_carries_a_decision_id(client, rules):
+    completion, headers = ask(client, "Why is the sky blue?")
+    assert completion.choices[0].message.content == "The sky looks blue because air scatters blue light."
+    assert completion.choices[0].finish_reason == "stop"
+    assert completion.model == MODEL
+    decision = headers["x-alu-decision-id"]
+    assert completion.id == f"chatcmpl-{decision}"
+    assert completion.model_extra["alu_decision_id"] == decision
+
+
+def test_streaming_sends_the_filtered_answer_then_done(client, gateway, rules):
+    stream = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Why?"}], stream=True)
+    chunks = list(stream)
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == (
+        "The sky looks blue because air scatters blue light.")
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    raw = httpx.post(gateway.url + "/v1/chat/completions", headers={"Authorization": f"Bearer {USER_KEY}"},
+                     json={"model": MODEL, "stream": True, "messages": [{"role": "user", "content": "Why?"}]})
+    assert raw.headers["content-type"].startswith("text/event-stream")
+    events = [e for e in raw.text.split("\n\n") if e]
+    assert all(e.startswith("data: ") for e in events)
+    assert events[-1] == "data: [DONE]"
+    assert json.loads(events[0][6:])["alu_decision_id"] == raw.headers["x-alu-decision-id"]
+
+
+def test_sampling_parameters_pass_through_to_the_governed_model(client, upstream, rules):
+    ask(client, "Why is the sky blue?", temperature=0.3, max_tokens=42, seed=7)
+    vanilla = [r for r in upstream_requests(upstream) if r["messages"][0]["role"] == "system"]
+    assert len(vanilla) == 1
+    assert (vanilla[0]["temperature"], vanilla[0]["max_tokens"], vanilla[0]["seed"]) == (0.3, 42, 7)
+    assert vanilla[0]["model"] == "fake-upstream-model"
+
+
+def test_target_added_through_the_admin_api_applies_to_the_next_request(client, admin, rules):
+    before, _ = ask(client, "Who wrote Tides of Glass?")
+    assert "Jane Doe" in before.choices[0].message.content
+    response = admin.post("/targets", json={"name": "Jane Doe", "reason": "GDPR erasure"})
+    assert response.status_code == 201
+    try:
+        after, headers = ask(client, "Who wrote Tides of Glass?")
+        text = after.choices[0].message.content
+        assert_no_secret(text)
+        assert "sea" in text  # the rest of the answer survives
+        decision = admin.get(f"/decisions/{headers['x-alu-decision-id']}").json()
+        assert decision["path"] == "rewrite"
+        assert decision["detected"] == ["jane doe"]
+        assert "Tides of Glass" not in json.dumps(decision)  # no user text without --log-queries
+    finally:
+        assert admin.delete("/targets/jane doe", params={"reason": "test over"}).status_code == 200
+    again, _ = ask(client, "Who wrote Tides of Glass?")
+    assert "Jane Doe" in again.choices[0].message.content
+    history = admin.get("/targets/jane doe/history").json()["data"]
+    assert [change["action"] for change in history][-2:] == ["add", "remove"]
+
+
+def test_admin_api_lists_targets_and_shows_traces(admin, client, jane, rules):
+    listed = admin.get("/targets").json()["data"]
+    assert [t["id"] for t in listed] == ["jane doe"]
+    assert listed[0]["aliases"] == ["J. Doe"]
+    _, headers = ask(client, "Tell me about J. Doe.")
+    decision = admin.get(f"/decisions/{headers['x-alu-decision-id']}").json()
+    assert decision["path"] == "refuse"
+    assert decision["candidates"] == ["jane doe"]
+    assert decision["latency_ms"] > 0
+    assert admin.get("/decisions/nope").status_code == 404
+    assert admin.delete("/targets/nobody").status_code == 404
+
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/v1/unlearning/targets"), ("POST", "/v1/unlearning/targets"), ("GET", "/v1/unlearning/history"),
+    ("DELETE", "/v1/unlearning/targets/jane doe"), ("GET", "/v1/unlearning/targets/jane doe/history"),
+    ("GET", "/v1/unlearning/decisions/abc"),
+])
+def test_user_keys_cannot_use_the_admin_api(gateway, jane, method, path):
+    body = {"name": "Someone Else"} if method == "POST" else None
+    for key, status in ((USER_KEY, 403), ("user-key-2", 403), ("wrong", 401), (None, 401)):
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        response = httpx.request(method, gateway.url + path, headers=headers, json=body)
+        assert response.status_code == status, (key, response.text)
+        assert set(response.json()["error"]) == {"message", "type", "param", "code"}
+        assert_no_secret(response.text)
+
+
+def test_chat_needs_a_known_key(gateway):
+    sdk = openai.OpenAI(base_url=gateway.url + "/v1", api_key="wrong", max_retries=0)
+    with pytest.raises(openai.AuthenticationError):
+        sdk.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "hi"}])
+    response = httpx.post(gateway.url + "/v1/chat/completions", json={"model": MODEL, "messages": []})
+    assert response.status_code == 401
+    admin_sdk = openai.OpenAI(base_url=gateway.url + "/v1", api_key=ADMIN_KEY, max_retries=0)
+    assert [m.id for m in admin_sdk.models.list()] == [MODEL]
+
+
+def test_question_naming_a_target_is_refused_streamed_or_not(client, jane, rules):
+    completion, _ = ask(client, "What did Jane Doe write?")
+    assert completion.choices[0].message.content == REFUSAL
+    stream = client.chat.completions.create(model=MODEL, stream=True,
+                                            messages=[{"role": "user", "content": "Where does Ms Doe live?"}])
+    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) == REFUSAL
+
+
+def test_a_leak_pasted_back_as_an_assistant_turn_is_refused(client, upstream, jane, rules):
+    completion, _ = ask(client, "Who wrote Tides of Glass?", ("assistant", "It was Jane Doe."), "Tell me more.")
+    assert completion.choices[0].message.content == REFUSAL
+
+
+def test_a_target_cannot_be_rebuilt_across_turns(client, jane, rules):
+    """Turn 1 asks about the target indirectly, turn 2 follows up on the filtered answer; nothing leaks."""
+    conversation: list[tuple[str, str]] = []
+    answers = []
+    for question in ("Who wrote Tides of Glass?", "What is the author's last name?", "Spell the last name."):
+        conversation.append(("user", question))
+        completion, _ = ask(client, *conversation)
+        answer = completion.choices[0].message.content
+        answers.append(answer)
+        conversation.append(("assistant", answer))
+    for answer in answers:
+        assert_no_secret(answer)
+    assert answers[0] != REFUSAL  # the indirect question is answered without the name
+
+
+def test_streamed_answers_are_filtered_before_the_first_chunk(client, jane, rules):
+    stream = client.chat.completions.create(model=MODEL, stream=True,
+                                            messages=[{"role": "user", "content": "Who wrote Tides of Glass?"}])
+    text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    assert text and "sea" in text
+    assert_no_secret(text)
+
+
+def test_errors_use_the_openai_format_and_never_leak(gateway, client, jane):
+    headers = {"Authorization": f"Bearer {USER_KEY}", "content-type": "application/json"}
+    url = gateway.url + "/v1/chat/completions"
+    user = [{"role": "user", "content": "hi"}]
+    cases = [
+        (httpx.post(url, headers=headers, content=b'{"model": "gpt-test", "messages": ['), 400),
+        (httpx.post(url, headers=headers, json={"model": MODEL}), 400),
+        (httpx.post(url, headers=headers, json={"model": MODEL, "messages": []}), 400),
+        (httpx.post(url, headers=headers, json={"model": MODEL, "messages": [{"role": "wizard", "content": "x"}]}),
+         400),
+        (httpx.post(url, headers=headers, json={"model": MODEL, "messages": user, "temperature": 9}), 400),
+        (httpx.post(url, headers=headers, json={"model": MODEL, "messages": [{"role": "assistant", "content": "x"}]}),
+         400),
+        (httpx.post(url, headers=headers, json={"model": "Jane Doe", "messages": user}), 404),
+        (httpx.post(url, headers=headers, json={"model": MODEL, "messages": [
+            {"role": "user", "content": "Jane Doe " * 30_000}]}), 413),
+        (httpx.post(url, headers=headers, json={"model": MODEL, "messages": [
+            {"role": "user", "content": "x" * 25_000}]}), 400),
+        (httpx.post(url, headers=headers, json={"model": MODEL, "messages": user * 300}), 400),
+        (httpx.get(gateway.url + "/v1/nothing-here", headers=headers), 404),
+    ]
+    for response, status in cases:
+        assert response.status_code == status, response.text
+        error = response.json()["error"]
+        assert set(error) == {"message", "type", "param", "code"}
+        assert "Traceback" not in response.text
+        assert_no_secret(response.text)
+    with pytest.raises(openai.NotFoundError) as info:
+        client.chat.completions.create(model="no-such-model", messages=user)
+    assert info.value.code == "model_not_found"
+
+
+def test_a_failing_upstream_is_a_refusal_by_default(client, upstream, admin, jane, rules):
+    control(upstream, fail=500)
+    completion, headers = ask(client, "Who wrote Tides of Glass?")
+    assert completion.choices[0].message.content == REFUSAL
+    decision = admin.get(f"/decisions/{headers['x-alu-decision-id']}").json()
+    assert decision["reason"] == "fault"
+
+
+def test_health_ready_models(gateway, client):
+    assert httpx.get(gateway.url + "/health").json() == {"status": "ok"}
+    assert httpx.get(gateway.url + "/ready").json() == {"status": "ready"}
+    assert [m.id for m in client.models.list()] == [MODEL]
+
+
+@pytest.fixture(scope="module")
+def gateway_502(upstream, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("gateway502")
+    process = start_gateway(tmp, "--db", str(tmp / "alu.db"), "--upstream-url", upstream.url + "/v1",
+                            "--model", MODEL, "--upstream-failure", "502", "--no-embeddings")
+    yield process
+    process.stop()
+
+
+def test_a_failing_upstream_is_a_502_when_configured(gateway_502, upstream, rules):
+    sdk = openai.OpenAI(base_url=gateway_502.url + "/v1", api_key="unused", max_retries=0)
+    assert sdk.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "hi"}]).choices
+    control(upstream, fail=503)
+    with pytest.raises(openai.InternalServerError) as info:
+        sdk.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "hi"}])
+    assert info.value.status_code == 502
+    assert info.value.body["code"] == "upstream_error"
+    assert "exploded" not in info.value.response.text  # the upstream's own error text stays inside

@@ -1,0 +1,82 @@
+"""`alu serve` deployments: two processes sharing one PostgreSQL registry, and the embedded local model."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import httpx
+import openai
+import pytest
+from server_helpers import ADMIN_KEY, control, start_fake_upstream, start_gateway
+
+from alu.config import REFUSAL
+
+pytestmark = pytest.mark.server
+
+
+def _pg_url() -> str:
+    url = os.environ.get("ALU_TEST_PG_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("ALU_TEST_PG_URL is not set under CI (.ci/run sources .ci/postgres.sh)")
+        pytest.skip("ALU_TEST_PG_URL is not set (source .ci/postgres.sh to run this test)")
+    return url
+
+
+def _answer(base_url: str, question: str) -> str:
+    sdk = openai.OpenAI(base_url=base_url + "/v1", api_key="unused", max_retries=0, timeout=120)
+    completion = sdk.chat.completions.create(model="gpt-test", messages=[{"role": "user", "content": question}])
+    return completion.choices[0].message.content
+
+
+def test_two_servers_share_one_postgresql_registry(tmp_path):
+    url = _pg_url()
+    name = f"Quentin Zabriskie{uuid.uuid4().hex[:6]}"
+    upstream = start_fake_upstream(tmp_path)
+    servers = []
+    try:
+        control(upstream, rules=[["quux", f"The quux engine was designed by {name} in Oslo."]])
+        options = ("--db", url, "--upstream-url", upstream.url + "/v1", "--model", "gpt-test", "--no-embeddings")
+        servers = [start_gateway(tmp_path, *options, env={"ALU_ADMIN_KEY": ADMIN_KEY}) for _ in range(2)]
+        first, second = servers
+        assert name in _answer(second.url, "Who designed the quux engine?")
+        admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+        added = httpx.post(first.url + "/v1/unlearning/targets", headers=admin, json={"name": name})
+        assert added.status_code == 201, added.text
+        target_id = added.json()["id"]
+        try:
+            answer = _answer(second.url, "Who designed the quux engine?")
+            assert name.split()[-1] not in answer and "Oslo" in answer
+            assert _answer(second.url, f"Tell me about {name}.") == REFUSAL
+        finally:
+            removed = httpx.delete(f"{second.url}/v1/unlearning/targets/{target_id}", headers=admin)
+            assert removed.status_code == 200
+        assert name in _answer(first.url, "Who designed the quux engine?")
+    finally:
+        for process in (*servers, upstream):
+            process.stop()
+
+
+@pytest.mark.model
+def test_embedded_model_end_to_end(tmp_path):
+    """The default deployment: no upstream, the embedded GGUF model governs and runs the agents."""
+    server = start_gateway(tmp_path, "--db", str(tmp_path / "alu.db"), "--model", "smollm2-135m",
+                           env={"ALU_ADMIN_KEY": ADMIN_KEY})
+    try:
+        sdk = openai.OpenAI(base_url=server.url + "/v1", api_key="unused", max_retries=0, timeout=300)
+        question = [{"role": "user", "content": "What is the capital of France?"}]
+        plain = sdk.chat.completions.with_raw_response.create(model="smollm2-135m", messages=question, max_tokens=40)
+        assert plain.parse().choices[0].message.content.strip()
+        assert plain.headers["x-alu-decision-id"]
+        admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+        added = httpx.post(server.url + "/v1/unlearning/targets", headers=admin,
+                           json={"name": "Paris", "kind": "topic", "description": "the capital city of France"})
+        assert added.status_code == 201
+        stream = sdk.chat.completions.create(model="smollm2-135m", messages=question, max_tokens=40, stream=True)
+        text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+        assert text.strip()
+        assert not re.search(r"\bparis\b", text, re.IGNORECASE), text
+    finally:
+        server.stop()
