@@ -20,10 +20,11 @@ import numpy as np
 
 from alu.agents import confirm_prompt, critic_prompt
 from alu.config import PipelineConfig
-from alu.embedding import MODEL_NAME, EmbeddingCache, get_embedder
+from alu.embedding import EmbeddingCache, get_embedder
 from alu.screening import TargetIndex
 from benchmarks.screening_data import (
     MENTION_KINDS,
+    MemoEmbedder,
     benchmark_persons,
     clean_texts,
     distractors,
@@ -35,21 +36,6 @@ LIMIT = PipelineConfig().max_candidates
 MIN_SIMILARITY = PipelineConfig().sim_confirm
 ANSWER = ("The novel was published in 1998 and quickly became a bestseller. It follows a family over three "
           "generations. Critics praised its careful prose and its portrait of a changing city.")
-
-
-class MemoEmbedder:
-    """The real embedder with a per-process memo, so recall over thousands of texts encodes each text once."""
-
-    cache_key = MODEL_NAME
-
-    def __init__(self, embedder) -> None:
-        self.embedder, self.memo = embedder, {}
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self.memo]
-        if missing:
-            self.memo.update(zip(missing, self.embedder.encode(missing), strict=True))
-        return np.stack([self.memo[t] for t in texts])
 
 
 def rss_mb() -> float:
@@ -101,6 +87,8 @@ def measure_screening(index: TargetIndex, queries: list[str], count_tokens) -> d
 
 def measure_recall(index: TargetIndex, persons, memo: MemoEmbedder) -> dict[str, tuple[int, int]]:
     """Per mention kind: (found, total) over the persons in the registry; the target must be a candidate."""
+    texts = [m.text for p in persons if p.target.id in index.targets for m in mentions(p)] + clean_texts()
+    memo.encode(texts)  # one batch instead of one call per text
     saved, index.embedder = index.embedder, memo
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     try:

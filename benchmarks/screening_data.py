@@ -14,6 +14,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from alu.embedding import MODEL_NAME, TextEncoder
 from alu.matching import split_sentences
 from alu.targets import Target
 
@@ -42,6 +45,21 @@ class Mention:
     target_id: str
     kind: str
     text: str
+
+
+class MemoEmbedder:
+    """The real embedder with a per-process memo, so recall over thousands of texts encodes each text once."""
+
+    cache_key = MODEL_NAME
+
+    def __init__(self, embedder: TextEncoder) -> None:
+        self.embedder, self.memo = embedder, {}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.memo]
+        if missing:
+            self.memo.update(zip(missing, self.embedder.encode(missing), strict=True))
+        return np.stack([self.memo[t] for t in texts])
 
 
 def data_dir() -> Path:
