@@ -18,6 +18,7 @@ from .errors import ModelNotFoundError
 
 DIM = 384
 MODEL_NAME = "all-MiniLM-L6-v2"
+CHUNK = 2048
 
 
 class TextEncoder(Protocol):
@@ -82,9 +83,9 @@ def encode_cached(embedder: TextEncoder, texts: list[str], cache: EmbeddingCache
     keys = [_key(model, text) for text in texts]
     vectors = cache.get(list(dict.fromkeys(keys)))
     missing = list(dict.fromkeys(text for key, text in zip(keys, texts, strict=True) if key not in vectors))
-    if missing:
-        fresh = embedder.encode(missing)
-        new = {_key(model, text): vector for text, vector in zip(missing, fresh, strict=True)}
+    for start in range(0, len(missing), CHUNK):  # saved chunk by chunk: an interrupted bulk load keeps its work
+        chunk = missing[start : start + CHUNK]
+        new = {_key(model, text): vector for text, vector in zip(chunk, embedder.encode(chunk), strict=True)}
         cache.put(new)
         vectors.update(new)
     out = np.zeros((len(texts), DIM), dtype=np.float32)
