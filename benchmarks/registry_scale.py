@@ -70,22 +70,22 @@ def latency_queries(persons, count: int = 24) -> list[str]:
     return (texts + clean_texts(40)[:: 40 // 8])[:count]
 
 
-def measure_screening(index: TargetIndex, queries: list[str], count_tokens) -> dict:
+def measure_screening(index: TargetIndex, queries: list[str], count_tokens, limit: int) -> dict:
     latencies, tokens, counts = [], [], []
     for _ in range(3):
         for query in queries:
             started = time.perf_counter()
-            index.screen([query], ANSWER, LIMIT, MIN_SIMILARITY)
+            index.screen([query], ANSWER, limit, MIN_SIMILARITY)
             latencies.append(time.perf_counter() - started)
     for query in queries:
-        targets = [c.target for c in index.screen([query], ANSWER, LIMIT, MIN_SIMILARITY)]
+        targets = [c.target for c in index.screen([query], ANSWER, limit, MIN_SIMILARITY)]
         tokens.append(count_tokens(confirm_prompt(ANSWER, targets)) + count_tokens(critic_prompt([ANSWER], targets)))
         counts.append(len(targets))
     return {"p50_ms": 1000 * percentile(latencies, 50), "p95_ms": 1000 * percentile(latencies, 95),
             "tokens": statistics.mean(tokens), "candidates": statistics.mean(counts)}
 
 
-def measure_recall(index: TargetIndex, persons, memo: MemoEmbedder) -> dict[str, tuple[int, int]]:
+def measure_recall(index: TargetIndex, persons, memo: MemoEmbedder, limit: int) -> dict[str, tuple[int, int]]:
     """Per mention kind: (found, total) over the persons in the registry; the target must be a candidate."""
     texts = [m.text for p in persons if p.target.id in index.targets for m in mentions(p)] + clean_texts()
     memo.encode(texts)  # one batch instead of one call per text
@@ -96,11 +96,11 @@ def measure_recall(index: TargetIndex, persons, memo: MemoEmbedder) -> dict[str,
             if person.target.id not in index.targets:
                 continue
             for mention in mentions(person):
-                ids = {c.target.id for c in index.screen([mention.text], "", LIMIT, MIN_SIMILARITY)}
+                ids = {c.target.id for c in index.screen([mention.text], "", limit, MIN_SIMILARITY)}
                 counts[mention.kind][0] += mention.target_id in ids
                 counts[mention.kind][1] += 1
         for text in clean_texts():
-            candidates = index.screen([text], "", LIMIT, MIN_SIMILARITY)
+            candidates = index.screen([text], "", limit, MIN_SIMILARITY)
             counts["clean: any candidate"][0] += bool(candidates)
             counts["clean: a name mention"][0] += any(c.query_mentions for c in candidates)
             counts["clean: any candidate"][1] += 1
@@ -134,10 +134,11 @@ def e2e_queries(persons, count: int) -> list[str]:
     return queries[:count]
 
 
-def measure_e2e(index: TargetIndex, model, queries: list[str]) -> dict:
+def measure_e2e(index: TargetIndex, model, queries: list[str], limit: int) -> dict:
     from alu import Unlearner
 
-    unlearner = Unlearner([], model=model, embedder=index.embedder)
+    config = PipelineConfig().with_overrides(max_candidates=limit)
+    unlearner = Unlearner([], model=model, embedder=index.embedder, config=config)
     unlearner.index = index  # the registry built above (the pipeline's own constructor would rebuild it)
     totals, agent_tokens, paths = [], [], []
     for query in queries:
@@ -165,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,100,1000,10000,100000")
     parser.add_argument("--queries", type=int, default=5, help="end-to-end queries per size")
+    parser.add_argument("--limit", type=int, default=LIMIT, help="candidates per request (the pipeline's default)")
     parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end runs with the embedded model")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -176,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
 
         model = ReplayVanilla(get_model("qwen2.5-coder-0.5b"))
     print(f"persons: {len(persons)} (TOFU {sum(p.source == 'tofu' for p in persons)}, "
-          f"WPU {sum(p.source == 'wpu' for p in persons)}); candidates limit {LIMIT}; "
+          f"WPU {sum(p.source == 'wpu' for p in persons)}); candidates limit {args.limit}; "
           f"similarity floor {MIN_SIMILARITY}; screening queries {len(queries)} x 3 runs")
     rows = {}
     for size in sizes:
@@ -187,10 +189,10 @@ def main(argv: list[str] | None = None) -> int:
             del index
             index, row["warm_build_s"], _ = build(targets, embedder)
             row["warm_encoded"] = index.encoded
-        row.update(measure_screening(index, queries, count_tokens))
-        row["recall"] = measure_recall(index, persons, memo)
+        row.update(measure_screening(index, queries, count_tokens, args.limit))
+        row["recall"] = measure_recall(index, persons, memo, args.limit)
         if model is not None:
-            row.update(measure_e2e(index, model, e2e_queries(persons, args.queries)))
+            row.update(measure_e2e(index, model, e2e_queries(persons, args.queries), args.limit))
         rows[size] = row
         print(f"size {size}: built in {build_s:.1f}s (encoded {index.encoded}), "
               f"screening p50 {row['p50_ms']:.1f} ms", flush=True)
