@@ -8,6 +8,7 @@ keyed by the text's sha256, so a restart encodes only profiles it has never seen
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,6 +55,7 @@ class TargetIndex:
         self._row: dict[str, int] = {}
         self._free: list[int] = []
         self._vectors = np.zeros((0, DIM), dtype=np.float32)
+        self._lock = threading.RLock()  # a long-running process applies registry changes while it screens
         self.add_many(list(targets))
 
     def __len__(self) -> int:
@@ -61,10 +63,14 @@ class TargetIndex:
 
     def add_many(self, targets: list[Target]) -> None:
         """Add (or replace) targets; only profiles never seen before are encoded."""
+        with self._lock:
+            self._add_many(targets)
+
+    def _add_many(self, targets: list[Target]) -> None:
         unchanged = {t.id for t in targets if t.id in self.targets and self.targets[t.id].profile == t.profile}
         for target in targets:
             if target.id not in unchanged:
-                self.remove(target.id)
+                self._remove(target.id)
             self.targets[target.id] = target
             self.mentions.add(target)
         new = list({t.id: t for t in targets if t.id not in unchanged and t.id not in self._row}.values())
@@ -81,6 +87,10 @@ class TargetIndex:
 
     def remove(self, target_id: str) -> None:
         """Drop a target; its embedding row is zeroed and reused by a later add."""
+        with self._lock:
+            self._remove(target_id)
+
+    def _remove(self, target_id: str) -> None:
         if self.targets.pop(target_id, None) is None:
             return
         self.mentions.remove(target_id)
@@ -112,14 +122,19 @@ class TargetIndex:
 
     def similar(self, texts: list[str], limit: int) -> list[tuple[str, float]]:
         """Targets whose profile is most similar to any of the texts, best first."""
-        scores = self.scores(texts)
-        if scores is None or limit <= 0:
-            return []
-        return _top(scores, self._ids, min(limit, len(self._row)))
+        with self._lock:
+            scores = self.scores(texts)
+            if scores is None or limit <= 0:
+                return []
+            return _top(scores, self._ids, min(limit, len(self._row)))
 
     def screen(self, query_texts: list[str], answer: str, limit: int, min_similarity: float) -> list[Candidate]:
         """At most limit candidates: targets mentioned in query or answer (full names and aliases first), then
         the targets whose profile is most similar to a sentence of the answer or a user turn."""
+        with self._lock:
+            return self._screen(query_texts, answer, limit, min_similarity)
+
+    def _screen(self, query_texts: list[str], answer: str, limit: int, min_similarity: float) -> list[Candidate]:
         found: dict[str, Candidate] = {}
         for text in query_texts:
             for mention in self.mentions.find(text):
