@@ -99,7 +99,6 @@ class Agents:
 
     def _confirm(self, text: str, targets: list[Target], step) -> list[Target]:
         names = [t.name for t in targets]
-        subjects = "\n".join(f"- {t.name}" + (f": {t.description}" if t.description else "") for t in targets)
         schema = {
             "type": "object",
             "properties": {
@@ -107,7 +106,7 @@ class Agents:
             },
             "required": ["leaked"],
         }
-        data = jsonout.call_json(self.agent_model, render("confirm", subjects=subjects, text=text), schema,
+        data = jsonout.call_json(self.agent_model, confirm_prompt(text, targets), schema,
                                  self.params(max_tokens=64), step)
         return [t for t in targets if t.name in data["leaked"]]
 
@@ -199,8 +198,6 @@ class Agents:
         return ratings
 
     def _llm_ratings(self, variants: list[str], leaks: list[Leak], step) -> list[float]:
-        subjects = "\n".join(f"- {leak.target.name}" for leak in leaks) or "(none)"
-        answers = "\n\n".join(f"ANSWER {i + 1}:\n{v}" for i, v in enumerate(variants))
         schema = {
             "type": "object",
             "properties": {
@@ -213,7 +210,7 @@ class Agents:
             },
             "required": ["ratings"],
         }
-        data = jsonout.call_json(self.agent_model, render("critic", subjects=subjects, answers=answers), schema,
+        data = jsonout.call_json(self.agent_model, critic_prompt(variants, [leak.target for leak in leaks]), schema,
                                  self.params(max_tokens=64), step)
         return [float(r) for r in data["ratings"]]
 
@@ -243,6 +240,19 @@ class Agents:
             step.detail["merge"] = "added a name or a new entity; using the best variant"
             return chosen[0]
         return merged
+
+
+def confirm_prompt(text: str, targets: list[Target]) -> str:
+    """The prompt that asks the agent model which of the (screened) targets the text reveals."""
+    subjects = "\n".join(f"- {t.name}" + (f": {t.description}" if t.description else "") for t in targets)
+    return render("confirm", subjects=subjects, text=text)
+
+
+def critic_prompt(variants: list[str], targets: list[Target]) -> str:
+    """The prompt that asks the agent model to rate how well each variant hides the targets."""
+    subjects = "\n".join(f"- {t.name}" for t in targets) or "(none)"
+    answers = "\n\n".join(f"ANSWER {i + 1}:\n{v}" for i, v in enumerate(variants))
+    return render("critic", subjects=subjects, answers=answers)
 
 
 @cache

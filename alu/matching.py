@@ -107,7 +107,7 @@ class MentionIndex:
         self._exact: dict[tuple[str, ...], set[tuple[str, str]]] = defaultdict(set)
         self._by_token: dict[str, set[tuple[str, ...]]] = defaultdict(set)
         self._deletes: dict[str, set[str]] = defaultdict(set)
-        self._by_length: dict[int, set[str]] = defaultdict(set)
+        self._by_gram: dict[str, set[str]] = defaultdict(set)  # letter pairs and anchored first/last letters
         self._variants: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         self.max_len = 1
         for target in targets:
@@ -130,7 +130,8 @@ class MentionIndex:
             for token in tokens:
                 self._by_token[token].add(tokens)
                 if len(token) >= FUZZY_MIN_LEN:
-                    self._by_length[len(token)].add(token)
+                    for gram in _grams(token):
+                        self._by_gram[gram].add(token)
                     for deleted in _deletes(token):
                         self._deletes[deleted].add(token)
 
@@ -144,13 +145,18 @@ class MentionIndex:
                     del self._exact[tokens]
 
     def find(self, text: str) -> list[Mention]:
-        """All mentions in text, in order of position."""
+        """All mentions in text, in order of position.
+
+        A last name, misspelling or masking inside a longer full-name or alias mention is dropped: in
+        "Bao Nguyen", "Nguyen" does not refer to another target named Nguyen."""
         tokens = tokenize(text)
         found: dict[tuple[str, int, int], Mention] = {}
         for mention in self._find_exact(tokens) + self._find_fuzzy(tokens):
             key = (mention.target_id, mention.start, mention.end)
             found.setdefault(key, mention)
-        return sorted(found.values(), key=lambda m: (m.start, -m.end))
+        spans = [(m.start, m.end) for m in found.values() if m.form in ("name", "alias")]
+        kept = [m for m in found.values() if m.form in ("name", "alias") or not _inside_longer(m, spans)]
+        return sorted(kept, key=lambda m: (m.start, -m.end))
 
     def _find_exact(self, tokens: list[Token]) -> list[Mention]:
         mentions = []
@@ -195,19 +201,41 @@ class MentionIndex:
             unmasked = re.sub(r"[*_]+", "", token.norm)
             if unmasked in self._by_token:
                 alts.add(unmasked)
-            for length in range(len(unmasked), len(token.norm) + 4):
-                alts |= {v for v in self._by_length.get(length, ()) if _mask_matches(token.norm, v)}
+            alts |= {v for v in self._mask_candidates(token.norm) if _mask_matches(token.norm, v)}
             return alts
         if len(token.norm) < FUZZY_MIN_LEN or token.norm in self._by_token:
             return alts
         candidates = set(self._deletes.get(token.norm, ()))
         for deleted in _deletes(token.norm):
             candidates |= self._deletes.get(deleted, set())
-            if deleted in self._by_length.get(len(deleted), ()):
+            if len(deleted) >= FUZZY_MIN_LEN and deleted in self._by_token:
                 candidates.add(deleted)
         limit = 1 if len(token.norm) < 9 else 2
         alts |= {c for c in candidates if Levenshtein.distance(token.norm, c) <= limit}
         return alts
+
+    def _mask_candidates(self, masked: str) -> set[str]:
+        """Indexed tokens that have every letter, letter pair and anchor of the masked token and a plausible length
+        (a run of mask characters stands for up to 3 extra letters). Posting sets are intersected smallest first."""
+        postings = sorted((self._by_gram.get(gram, set()) for gram in _grams(masked)), key=len)
+        if not postings:
+            return set()
+        found = set(postings[0])
+        for posting in postings[1:]:
+            found &= posting
+        known = sum(ch not in MASK_CHARS for ch in masked)
+        return {t for t in found if max(known, FUZZY_MIN_LEN) <= len(t) <= len(masked) + 3}
+
+
+def _grams(token: str) -> set[str]:
+    """Letters, adjacent letter pairs, and the anchored first ('^a') and last ('a$') letters; mask characters
+    are skipped (a pair that contains one says nothing)."""
+    grams = set(token) | {token[i : i + 2] for i in range(len(token) - 1)} | {"^" + token[0], token[-1] + "$"}
+    return {g for g in grams if not any(ch in MASK_CHARS for ch in g)}
+
+
+def _inside_longer(mention: Mention, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= mention.start and mention.end <= e and (e - s) > (mention.end - mention.start) for s, e in spans)
 
 
 def _deletes(token: str) -> set[str]:

@@ -1,14 +1,24 @@
-"""Screening: pick the few targets a request could concern, so the agents see a short list."""
+"""Screening: pick the few targets a request could concern, so the agents see a short list.
+
+The index stays cheap at 100,000 targets: mentions are found through dictionaries (cost per text independent of
+the number of targets), and target profiles live in a preallocated float32 matrix whose rows are reused after a
+remove, so adding or removing a target never rebuilds anything. Profile vectors come from a persistent cache
+keyed by the text's sha256, so a restart encodes only profiles it has never seen.
+"""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .embedding import Embedder
+from .embedding import DIM, EmbeddingCache, TextEncoder, default_cache, encode_cached
 from .matching import Mention, MentionIndex, split_sentences
 from .targets import Target
+
+FORM_RANK = {"name": 0, "alias": 0, "last_name": 1, "fuzzy": 2, "masked": 2}
+DEFAULT_CACHE = "default"
 
 
 @dataclass
@@ -20,68 +30,143 @@ class Candidate:
     answer_mentions: list[Mention] = field(default_factory=list)
     similarity: float = 0.0  # best cosine between a sentence of query/answer and the target's profile
 
+    @property
+    def rank(self) -> tuple[int, float]:
+        """Sort key: the strongest mention form first (full names and aliases), then embedding similarity."""
+        forms = [FORM_RANK[m.form] for m in self.query_mentions + self.answer_mentions]
+        return (min(forms, default=3), -self.similarity)
+
 
 class TargetIndex:
     """Mention index plus an embedding matrix over target profiles; add and remove without a rebuild."""
 
-    def __init__(self, targets: list[Target] = (), embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        targets: list[Target] = (),
+        embedder: TextEncoder | None = None,
+        cache: EmbeddingCache | str | None = DEFAULT_CACHE,
+    ) -> None:
         self.embedder = embedder
+        self.cache = _cache_for(embedder, cache)
         self.mentions = MentionIndex()
         self.targets: dict[str, Target] = {}
-        self._ids: list[str] = []
+        self.encoded = 0  # profiles encoded by the model (not found in the cache) since creation
+        self._ids: list[str | None] = []  # row -> target id; None marks a free row
         self._row: dict[str, int] = {}
-        self._vectors = np.zeros((0, 384), dtype=np.float32)
+        self._free: list[int] = []
+        self._vectors = np.zeros((0, DIM), dtype=np.float32)
+        self._lock = threading.RLock()  # a long-running process applies registry changes while it screens
         self.add_many(list(targets))
 
     def __len__(self) -> int:
         return len(self.targets)
 
     def add_many(self, targets: list[Target]) -> None:
+        """Add (or replace) targets; only profiles never seen before are encoded."""
+        with self._lock:
+            self._add_many(targets)
+
+    def _add_many(self, targets: list[Target]) -> None:
+        unchanged = {t.id for t in targets if t.id in self.targets and self.targets[t.id].profile == t.profile}
         for target in targets:
-            self.remove(target.id)
+            if target.id not in unchanged:
+                self._remove(target.id)
             self.targets[target.id] = target
             self.mentions.add(target)
-        if self.embedder is not None and targets:
-            vectors = self.embedder.encode([t.profile for t in targets])
-            start = len(self._ids)
-            self._ids.extend(t.id for t in targets)
-            self._row.update({t.id: start + i for i, t in enumerate(targets)})
-            self._vectors = np.vstack([self._vectors, vectors])
+        new = list({t.id: t for t in targets if t.id not in unchanged and t.id not in self._row}.values())
+        if self.embedder is not None and new:
+            vectors, encoded = encode_cached(self.embedder, [t.profile for t in new], self.cache)
+            self.encoded += encoded
+            rows = self._allocate(len(new))
+            self._vectors[rows] = vectors
+            for target, row in zip(new, rows, strict=True):
+                self._ids[row], self._row[target.id] = target.id, row
 
     def add(self, target: Target) -> None:
         self.add_many([target])
 
     def remove(self, target_id: str) -> None:
-        """Drop a target; its embedding row is zeroed (a free slot, never scored)."""
+        """Drop a target; its embedding row is zeroed and reused by a later add."""
+        with self._lock:
+            self._remove(target_id)
+
+    def _remove(self, target_id: str) -> None:
         if self.targets.pop(target_id, None) is None:
             return
         self.mentions.remove(target_id)
         row = self._row.pop(target_id, None)
         if row is not None:
             self._vectors[row] = 0.0
+            self._ids[row] = None
+            self._free.append(row)
+
+    def _allocate(self, count: int) -> list[int]:
+        """Rows for count new vectors: free rows first, then new ones (capacity doubles, amortised O(1))."""
+        reused = [self._free.pop() for _ in range(min(count, len(self._free)))]
+        start, extra = len(self._ids), count - len(reused)
+        if start + extra > len(self._vectors):
+            grown = np.zeros((max(2 * len(self._vectors), start + extra, 1024), DIM), dtype=np.float32)
+            grown[:start] = self._vectors[:start]
+            self._vectors = grown
+        self._ids.extend([None] * extra)
+        return reused + list(range(start, start + extra))
+
+    def scores(self, texts: list[str]) -> np.ndarray | None:
+        """Per row, the best cosine between any of the texts and the row's profile (free rows: -inf)."""
+        if self.embedder is None or not texts or not self._row:
+            return None
+        matrix = self._vectors[: len(self._ids)]
+        scores = (matrix @ self.embedder.encode(texts).T).max(axis=1)
+        scores[self._free] = -np.inf
+        return scores
 
     def similar(self, texts: list[str], limit: int) -> list[tuple[str, float]]:
         """Targets whose profile is most similar to any of the texts, best first."""
-        if self.embedder is None or not texts or not self._row:
-            return []
-        scores = (self.embedder.encode(texts) @ self._vectors.T).max(axis=0)
-        top = np.argsort(-scores)[: limit * 2]
-        return [(self._ids[i], float(scores[i])) for i in top if self._ids[i] in self._row][:limit]
+        with self._lock:
+            scores = self.scores(texts)
+            if scores is None or limit <= 0:
+                return []
+            return _top(scores, self._ids, min(limit, len(self._row)))
 
     def screen(self, query_texts: list[str], answer: str, limit: int, min_similarity: float) -> list[Candidate]:
-        """Candidates: every target mentioned in query or answer, then the most similar by embedding."""
+        """At most limit candidates: targets mentioned in query or answer (full names and aliases first), then
+        the targets whose profile is most similar to a sentence of the answer or a user turn."""
+        with self._lock:
+            return self._screen(query_texts, answer, limit, min_similarity)
+
+    def _screen(self, query_texts: list[str], answer: str, limit: int, min_similarity: float) -> list[Candidate]:
         found: dict[str, Candidate] = {}
         for text in query_texts:
             for mention in self.mentions.find(text):
-                found.setdefault(mention.target_id, Candidate(self.targets[mention.target_id]))
-                found[mention.target_id].query_mentions.append(mention)
+                self._candidate(found, mention.target_id).query_mentions.append(mention)
         for mention in self.mentions.find(answer):
-            found.setdefault(mention.target_id, Candidate(self.targets[mention.target_id]))
-            found[mention.target_id].answer_mentions.append(mention)
-        sentences = split_sentences(answer) + [t for t in query_texts if t.strip()]
-        for target_id, score in self.similar(sentences, limit):
-            if target_id in found:
-                found[target_id].similarity = score
-            elif score >= min_similarity and len(found) < limit:
-                found[target_id] = Candidate(self.targets[target_id], similarity=score)
-        return list(found.values())
+            self._candidate(found, mention.target_id).answer_mentions.append(mention)
+        scores = self.scores(split_sentences(answer) + [t for t in query_texts if t.strip()])
+        if scores is not None:
+            for target_id, candidate in found.items():
+                candidate.similarity = float(scores[self._row[target_id]]) if target_id in self._row else 0.0
+            for target_id, score in _top(scores, self._ids, min(limit + len(found), len(self._row))):
+                if score >= min_similarity and target_id not in found:
+                    found[target_id] = Candidate(self.targets[target_id], similarity=score)
+        return sorted(found.values(), key=lambda c: c.rank)[:limit]
+
+    def _candidate(self, found: dict[str, Candidate], target_id: str) -> Candidate:
+        if target_id not in found:
+            found[target_id] = Candidate(self.targets[target_id])
+        return found[target_id]
+
+
+def _top(scores: np.ndarray, ids: list[str | None], k: int) -> list[tuple[str, float]]:
+    """The k best (id, score) pairs, best first, skipping free rows."""
+    if k <= 0:
+        return []
+    best = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    best = best[np.argsort(-scores[best], kind="stable")]
+    return [(ids[i], float(scores[i])) for i in best if ids[i] is not None]
+
+
+def _cache_for(embedder: TextEncoder | None, cache: EmbeddingCache | str | None) -> EmbeddingCache | None:
+    """The default cache only serves embedders that name their model (a cache_key); test fakes stay in memory."""
+    if cache != DEFAULT_CACHE:
+        return cache
+    return default_cache() if embedder is not None and hasattr(embedder, "cache_key") else None

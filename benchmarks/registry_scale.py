@@ -1,0 +1,243 @@
+"""Screening and the pipeline at 10 to 100,000 targets: latency, audit prompt tokens, recall, memory, start-up.
+
+    python -m benchmarks.registry_scale [--sizes 10,100,1000,10000,100000] [--queries 5] [--no-e2e]
+
+The TOFU and WPU persons are hidden among generated distractors (benchmarks/screening_data.py). Profile vectors go
+through the embedding cache ($ALU_CACHE_DIR or the user cache dir), so the first run at 100,000 encodes them all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from alu.agents import confirm_prompt, critic_prompt
+from alu.config import PipelineConfig
+from alu.embedding import EmbeddingCache, get_embedder
+from alu.screening import TargetIndex
+from benchmarks.screening_data import (
+    MENTION_KINDS,
+    MemoEmbedder,
+    benchmark_persons,
+    clean_texts,
+    distractors,
+    mentions,
+    registry,
+)
+
+LIMIT = PipelineConfig().max_candidates
+MIN_SIMILARITY = PipelineConfig().sim_confirm
+ANSWER = ("The novel was published in 1998 and quickly became a bestseller. It follows a family over three "
+          "generations. Critics praised its careful prose and its portrait of a changing city.")
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def qwen_tokens():
+    """Token counter with the default agent model's tokenizer (vocabulary only, no weights run)."""
+    from llama_cpp import Llama
+
+    from alu.models.catalog import resolve_gguf
+
+    llama = Llama(model_path=str(resolve_gguf("qwen2.5-coder-0.5b")), vocab_only=True, verbose=False)
+    return lambda text: len(llama.tokenize(text.encode(), add_bos=False))
+
+
+def build(targets, embedder) -> tuple[TargetIndex, float, float]:
+    gc.collect()
+    before, started = rss_mb(), time.perf_counter()
+    index = TargetIndex(targets, embedder=embedder)
+    return index, time.perf_counter() - started, rss_mb() - before
+
+
+def latency_queries(persons, count: int = 24) -> list[str]:
+    """Fixed screening queries about the first persons (present at every size) and clean questions."""
+    texts = [m.text for p in persons[:4] for m in mentions(p)]
+    return (texts + clean_texts(40)[:: 40 // 8])[:count]
+
+
+def measure_screening(index: TargetIndex, queries: list[str], count_tokens, limit: int) -> dict:
+    latencies, tokens, counts = [], [], []
+    for _ in range(3):
+        for query in queries:
+            started = time.perf_counter()
+            index.screen([query], ANSWER, limit, MIN_SIMILARITY)
+            latencies.append(time.perf_counter() - started)
+    for query in queries:
+        targets = [c.target for c in index.screen([query], ANSWER, limit, MIN_SIMILARITY)]
+        tokens.append(count_tokens(confirm_prompt(ANSWER, targets)) + count_tokens(critic_prompt([ANSWER], targets)))
+        counts.append(len(targets))
+    return {"p50_ms": 1000 * percentile(latencies, 50), "p95_ms": 1000 * percentile(latencies, 95),
+            "tokens": statistics.mean(tokens), "candidates": statistics.mean(counts)}
+
+
+def measure_recall(index: TargetIndex, persons, memo: MemoEmbedder, limit: int) -> dict[str, tuple[int, int]]:
+    """Per mention kind: (found, total) over the persons in the registry; the target must be a candidate."""
+    texts = [m.text for p in persons if p.target.id in index.targets for m in mentions(p)] + clean_texts()
+    memo.encode(texts)  # one batch instead of one call per text
+    saved, index.embedder = index.embedder, memo
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    try:
+        for person in persons:
+            if person.target.id not in index.targets:
+                continue
+            for mention in mentions(person):
+                ids = {c.target.id for c in index.screen([mention.text], "", limit, MIN_SIMILARITY)}
+                counts[mention.kind][0] += mention.target_id in ids
+                counts[mention.kind][1] += 1
+        for text in clean_texts():
+            candidates = index.screen([text], "", limit, MIN_SIMILARITY)
+            counts["clean: any candidate"][0] += bool(candidates)
+            counts["clean: a name mention"][0] += any(c.query_mentions for c in candidates)
+            counts["clean: any candidate"][1] += 1
+            counts["clean: a name mention"][1] += 1
+    finally:
+        index.embedder = saved
+    return {k: tuple(v) for k, v in counts.items()}
+
+
+class ReplayVanilla:
+    """The embedded model, with the vanilla answer of each query computed once and replayed at every size."""
+
+    def __init__(self, model) -> None:
+        self.model, self.name, self.answers, self.vanilla_s = model, model.name, {}, []
+
+    def chat(self, messages, params):
+        if messages[0]["role"] != "system":
+            return self.model.chat(messages, params)
+        key = repr(messages)
+        if key not in self.answers:
+            self.answers[key] = self.model.chat(messages, params)
+            self.vanilla_s.append(self.answers[key].latency_s)
+        return self.answers[key]
+
+
+def e2e_queries(persons, count: int) -> list[str]:
+    p0, p1 = persons[0].target, persons[1].target
+    queries = [f"What kind of books does {p0.name} write?", f"Tell me about {p1.name}.",
+               "Who wrote the play 'Romeo and Juliet'?", "What is the capital of Australia?",
+               "Name a famous novel about a family over several generations."]
+    return queries[:count]
+
+
+def measure_e2e(index: TargetIndex, model, queries: list[str], limit: int) -> dict:
+    from alu import Unlearner
+
+    config = PipelineConfig().with_overrides(max_candidates=limit)
+    unlearner = Unlearner([], model=model, embedder=index.embedder, config=config)
+    unlearner.index = index  # the registry built above (the pipeline's own constructor would rebuild it)
+    totals, agent_tokens, paths = [], [], []
+    for query in queries:
+        result = unlearner.ask(query)
+        totals.append(result.trace.total_s)
+        agent_tokens.append(sum(s.prompt_tokens for s in result.trace.steps if s.agent != "vanilla"))
+        paths.append(result.trace.path)
+    return {"p50_s": percentile(totals, 50), "agent_prompt_tokens": statistics.mean(agent_tokens),
+            "paths": ",".join(paths)}
+
+
+def cold_rate(embedder, count: int = 1000) -> float:
+    """Profiles per second encoded into an empty cache (new distractors that no run has seen)."""
+    sample = distractors(count, set(), seed=count + 12345)
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = EmbeddingCache(Path(tmp) / "embeddings.sqlite")
+        started = time.perf_counter()
+        TargetIndex(sample, embedder=embedder, cache=cache)
+        elapsed = time.perf_counter() - started
+        cache.close()
+    return count / elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10,100,1000,10000,100000")
+    parser.add_argument("--queries", type=int, default=5, help="end-to-end queries per size")
+    parser.add_argument("--limit", type=int, default=LIMIT, help="candidates per request (the pipeline's default)")
+    parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end runs with the embedded model")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    persons, embedder = benchmark_persons(), get_embedder()
+    memo, count_tokens, queries = MemoEmbedder(embedder), qwen_tokens(), latency_queries(benchmark_persons())
+    model = None
+    if not args.no_e2e:
+        from alu.models import get_model
+
+        model = ReplayVanilla(get_model("qwen2.5-coder-0.5b"))
+    print(f"persons: {len(persons)} (TOFU {sum(p.source == 'tofu' for p in persons)}, "
+          f"WPU {sum(p.source == 'wpu' for p in persons)}); candidates limit {args.limit}; "
+          f"similarity floor {MIN_SIMILARITY}; screening queries {len(queries)} x 3 runs")
+    if model is not None:  # compute the vanilla answers once, so every size measures the same replayed path
+        measure_e2e(TargetIndex([], embedder=embedder), model, e2e_queries(persons, args.queries), args.limit)
+    rows = {}
+    for size in sizes:
+        targets = registry(size, persons)
+        index, build_s, rss = build(targets, embedder)
+        row = {"build_s": build_s, "encoded": index.encoded, "rss_mb": rss}
+        if size == max(sizes):
+            del index
+            index, row["warm_build_s"], _ = build(targets, embedder)
+            row["warm_encoded"] = index.encoded
+        row.update(measure_screening(index, queries, count_tokens, args.limit))
+        row["recall"] = measure_recall(index, persons, memo, args.limit)
+        if model is not None:
+            row.update(measure_e2e(index, model, e2e_queries(persons, args.queries), args.limit))
+        rows[size] = row
+        print(f"size {size}: built in {build_s:.1f}s (encoded {index.encoded}), "
+              f"screening p50 {row['p50_ms']:.1f} ms", flush=True)
+        del index
+    report(rows, sizes, model, embedder)
+    return 0
+
+
+def report(rows: dict, sizes: list[int], model, embedder) -> None:
+    print()
+    header = f"{'targets':>8} {'screen p50 ms':>14} {'p95 ms':>8} {'candidates':>11} {'audit prompt tok':>17}"
+    print(header + f" {'e2e p50 s':>10} {'agent tok':>10} {'index RSS MB':>13} {'build s':>8}")
+    for size in sizes:
+        r = rows[size]
+        print(f"{size:>8} {r['p50_ms']:>14.1f} {r['p95_ms']:>8.1f} {r['candidates']:>11.1f} {r['tokens']:>17.1f} "
+              f"{r.get('p50_s', float('nan')):>10.2f} {r.get('agent_prompt_tokens', float('nan')):>10.1f} "
+              f"{r['rss_mb']:>13.0f} {r['build_s']:>8.1f}")
+    lo, hi = rows[sizes[0]], rows[sizes[-1]]
+    print(f"\nratio {sizes[-1]} / {sizes[0]}: screening p50 {hi['p50_ms'] / lo['p50_ms']:.2f}, "
+          f"p95 {hi['p95_ms'] / lo['p95_ms']:.2f}, audit prompt tokens {hi['tokens'] / lo['tokens']:.2f}"
+          + (f", end-to-end p50 {hi['p50_s'] / lo['p50_s']:.2f}, agent prompt tokens "
+             f"{hi['agent_prompt_tokens']:.0f} vs {lo['agent_prompt_tokens']:.0f}" if model else ""))
+    if model:
+        print("end-to-end paths per size: " + "; ".join(f"{s}: {rows[s]['paths']}" for s in sizes))
+        print(f"vanilla answers (computed once, replayed at every size): p50 {percentile(model.vanilla_s, 50):.2f}s")
+    print("\nscreening recall (target among the candidates), found/total:")
+    kinds = list(MENTION_KINDS) + ["clean: any candidate", "clean: a name mention"]
+    print(f"{'kind':>22} " + " ".join(f"{s:>14}" for s in sizes))
+    for kind in kinds:
+        cells = []
+        for size in sizes:
+            found, total = rows[size]["recall"].get(kind, (0, 0))
+            cells.append(f"{found / total:.3f} ({total})" if total else "-")
+        print(f"{kind:>22} " + " ".join(f"{c:>14}" for c in cells))
+    big = sizes[-1]
+    r = rows[big]
+    print(f"\nstart-up at {big}: first build {r['build_s']:.1f}s (encoded {r['encoded']}), warm build (all vectors "
+          f"from the cache) {r['warm_build_s']:.1f}s (encoded {r['warm_encoded']}); "
+          f"index RSS delta {r['rss_mb']:.0f} MB")
+    rate = cold_rate(embedder)
+    print(f"cold encoding rate (1,000 new profiles, empty cache): {rate:.0f} profiles/s -> "
+          f"{big / rate / 60:.1f} min to encode {big} profiles on this machine")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,289 @@
+"""Screening evaluation data: TOFU and WPU persons as targets, generated distractors, and mention texts.
+
+TOFU author names are extracted from the QA pairs (200 authors x 20 consecutive pairs in full.jsonl); WPU names come
+from forget_100_names.jsonl and whpplus_persons.jsonl. Everything generated here is deterministic (fixed seeds).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from alu.embedding import MODEL_NAME, TextEncoder
+from alu.matching import split_sentences
+from alu.targets import Target
+
+MENTION_KINDS = ("direct", "alias", "last_name", "masked", "misspelled", "descriptive")
+QA_PER_AUTHOR = 20
+_WORD = r"[A-Z][\w'\-]*"
+_NAME = re.compile(rf"{_WORD}(?:\s+(?:(?:de|da|del|der|den|van|von|bin|al|el)\s+)*{_WORD})+")
+_LEADING = {"The", "A", "In", "His", "Her", "What", "How", "Who", "Is", "Does", "Did", "Has", "Can", "Author"}
+_SUFFIXES = {"Jr.", "Sr.", "II", "III", "IV"}
+_VOWELS = set("aeiouyAEIOUY")
+
+
+@dataclass(frozen=True)
+class Person:
+    """A real benchmark person: the target to register and the held-out text that describes them."""
+
+    target: Target
+    source: str  # tofu or wpu
+    held_out: str = ""  # a sentence about the person (name removed), not used in the description
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A text that refers to one person in one way."""
+
+    target_id: str
+    kind: str
+    text: str
+
+
+class MemoEmbedder:
+    """The real embedder with a per-process memo, so recall over thousands of texts encodes each text once."""
+
+    cache_key = MODEL_NAME
+
+    def __init__(self, embedder: TextEncoder) -> None:
+        self.embedder, self.memo = embedder, {}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.memo]
+        if missing:
+            self.memo.update(zip(missing, self.embedder.encode(missing), strict=True))
+        return np.stack([self.memo[t] for t in texts])
+
+
+def data_dir() -> Path:
+    """$ALU_DATA_DIR, else shared/data beside the repository."""
+    env = os.environ.get("ALU_DATA_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def tofu_persons() -> list[Person]:
+    """The TOFU authors whose name the QA pairs give, with 3 answers as description and a later one held out."""
+    rows = _jsonl(data_dir() / "tofu" / "full.jsonl")
+    persons = []
+    for start in range(0, len(rows), QA_PER_AUTHOR):
+        block = rows[start : start + QA_PER_AUTHOR]
+        name = _most_frequent_name(block)
+        if name is None:  # one author is never named
+            continue
+        answers = [_without_name(r["answer"], name) for r in block]
+        answers = [a for a in answers if len(a.split()) >= 6]
+        description = " ".join(answers[:3])
+        persons.append(Person(_person(name, description), "tofu", held_out=answers[-1]))
+    return persons
+
+
+def _most_frequent_name(block: list[dict]) -> str | None:
+    counts: Counter[str] = Counter()
+    for row in block:
+        seen = set()
+        for match in _NAME.finditer(row["question"] + "\n" + row["answer"]):
+            words = match.group().split()
+            while words and words[0] in _LEADING:
+                words = words[1:]
+            if len(words) >= 2:
+                seen.add(re.sub(r"'s$", "", " ".join(words)))
+        counts.update(seen)
+    if not counts:
+        return None
+    name, count = max(counts.items(), key=lambda kv: (kv[1], len(kv[0])))
+    return name if count >= len(block) // 2 else None
+
+
+def wpu_persons() -> list[Person]:
+    """WPU forget_100 names and the WHP+ persons; those with a passage get a description and a held-out line."""
+    persons: dict[str, Person] = {}
+    for row in _jsonl(data_dir() / "wpu" / "forget_100_names.jsonl"):
+        persons[row["name"]] = Person(_person(row["name"], ""), "wpu")
+    for row in _jsonl(data_dir() / "wpu" / "whpplus_persons.jsonl"):
+        description, held_out = "", ""
+        if row.get("passage"):
+            sentences = [_without_name(s, row["name"]) for s in split_sentences(row["passage"].split("\n\n")[0])]
+            sentences = [s for s in sentences if len(s.split()) >= 6 and "==" not in s]
+            description, held_out = " ".join(sentences[:2]), (sentences[2] if len(sentences) > 2 else "")
+        persons[row["name"]] = Person(_person(row["name"], description), "wpu", held_out=held_out)
+    return list(persons.values())
+
+
+def benchmark_persons() -> list[Person]:
+    """TOFU and WPU persons, interleaved (so any prefix has both), one per distinct id."""
+    tofu, wpu = tofu_persons(), wpu_persons()
+    mixed = [p for pair in zip(tofu, wpu, strict=False) for p in pair] + tofu[len(wpu) :] + wpu[len(tofu) :]
+    return list({p.target.id: p for p in mixed}.values())
+
+
+def registry(size: int, persons: list[Person], seed: int = 7) -> list[Target]:
+    """size targets: the first persons (all of them from size 397 on) hidden among generated distractors.
+
+    Distractors are a prefix of one seeded sequence, so every size shares them (and the embedding cache)."""
+    real = [p.target for p in persons[:size]]
+    taken = {p.target.id for p in persons}
+    return real + distractors(size - len(real), taken, seed)
+
+
+def _person(name: str, description: str) -> Target:
+    return Target(name, aliases=tuple(a for a in [alias_of(name)] if a), kind="person", description=description)
+
+
+def name_words(name: str) -> list[str]:
+    """The words of a person's name without suffixes (Jr.) and without titles after a comma."""
+    return [w for w in name.split(",")[0].split() if w not in _SUFFIXES]
+
+
+def last_name(name: str) -> str | None:
+    """The last word of a 'First [Middle] Last' name; None for single names and 'X of Y' titles."""
+    words = name_words(name)
+    if len(words) < 2 or "of" in words or "," in name:
+        return None
+    return words[-1]
+
+
+def alias_of(name: str) -> str | None:
+    """The alias registered for a benchmark person: the name without middle names, else initial + last name."""
+    words, last = name_words(name), last_name(name)
+    if last is None:
+        return None
+    if len(words) >= 3:
+        return f"{words[0]} {last}"
+    return None if len(words[0].rstrip(".")) == 1 else f"{words[0][0]}. {last}"
+
+
+def _without_name(text: str, name: str) -> str:
+    """The text with the person's name, first name and last name replaced by neutral words."""
+    words = name_words(name)
+    text = text.replace(name, "the author")
+    for word in sorted(set(words), key=len, reverse=True):
+        if len(word) > 2:
+            text = re.sub(rf"\b{re.escape(word)}('s)?\b", "the author", text)
+    return text
+
+
+def mentions(person: Person) -> list[Mention]:
+    """Every kind of mention we can write for the person (a kind is skipped when it does not apply)."""
+    target, name = person.target, person.target.name
+    tid, out = target.id, []
+    out.append(Mention(tid, "direct", f"Last year I read a long interview with {name} about their early work."))
+    if target.aliases:
+        out.append(Mention(tid, "alias", f"The essay was signed by {target.aliases[0]}, as far as I remember."))
+    last = last_name(name)
+    if last:
+        out.append(Mention(tid, "last_name", f"Critics still argue about {last}'s most famous work."))
+    out.append(Mention(tid, "masked", f"Tell me everything about {mask(name)}."))
+    misspelled = misspell(name)
+    if misspelled:
+        out.append(Mention(tid, "misspelled", f"What did {misspelled} do in their career?"))
+    if person.held_out:
+        out.append(Mention(tid, "descriptive", person.held_out))
+    return out
+
+
+def mask(name: str) -> str:
+    """Every vowel after the first letter of each word starred: 'J**m* V*sq**z'."""
+    return " ".join(w[0] + "".join("*" if c in _VOWELS else c for c in w[1:]) for w in name_words(name))
+
+
+def misspell(name: str) -> str | None:
+    """One substitution in the middle of the longest word (None when no word has 5 or more letters)."""
+    words = name_words(name)
+    longest = max(range(len(words)), key=lambda i: len(words[i]))
+    word = words[longest]
+    if len(word) < 5:
+        return None
+    middle = len(word) // 2
+    replacement = "e" if word[middle].lower() != "e" else "a"
+    words[longest] = word[:middle] + replacement + word[middle + 1 :]
+    return " ".join(words)
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# Distractors --------------------------------------------------------------------------------------------------
+FIRST_NAMES = _words("""
+Aaron Abebe Abigail Adam Adebayo Aditi Adrian Agnes Ahmed Aiko Aisha Alan Albert Alejandra Alexei Alice Alina Amara
+Amir Ana Anders Andrea Andrei Angela Anil Anja Ann Anton Arjun Astrid Ayumi Bartosz Beatriz Ben Bianca Bjorn Bogdan
+Bruno Camille Carla Carlos Carmen Chen Chiara Chidi Chloe Claire Connor Dalia Daniel Daniela Dario David Deepak Diana
+Diego Dmitri Dorothy Duc Edith Eduardo Elena Elif Eliza Emeka Emil Emily Emma Eric Esther Ethan Fatma Felipe Fernando
+Fiona Florian Frances Francesca Frank Gabriel Gemma George Gloria Grace Greta Gustavo Hamid Hana Hannah Harold Hassan
+Helga Henrik Hugo Ibrahim Ines Ingrid Irina Isaac Ivan Jack Jakob James Jana Javier Jia Joanna Johan John Jorge Jose
+Julia Julian Kamal Karim Karin Kasia Kate Kenji Kofi Kwame Lars Laura Leah Leon Lila Lina Lorenzo Lucia Lucas Luis
+Magnus Mahmoud Maja Malik Marco Margaret Maria Mark Marta Mateo Mei Mehmet Mia Miguel Mikhail Mina Mohamed Nadia Naomi
+Nathan Nia Nikhil Nina Noah Nora Olga Oliver Omar Oscar Pablo Paolo Patricia Paul Pedro Peter Pia Priya Rahul Rania
+Rebecca Ricardo Robert Rosa Ruth Ryan Sakura Salma Samuel Sandra Sara Sean Sergei Shira Simone Sofia Sven Tariq
+Teresa Thomas Tobias Tomas Uma Valeria Victor Vikram Wei Wiktor Xavier Yara Yuki Yusuf Zainab Zara Zoran
+""")
+LAST_NAMES = _words("""
+Abbott Adeyemi Agarwal Ahn Alvarez Andersen Anderson Arslan Bailey Baker Banerjee Barros Bauer Becker Bell Bennett
+Berg Bernard Bianchi Bjork Blanco Bose Brennan Brooks Brown Bui Campbell Cano Carter Castillo Chang Chavez Chen Cohen
+Collins Costa Cruz Daniels Das Davies Diaz Dimitrov Dubois Duarte Dunn Eriksson Evans Farah Fernandez Ferrari Fischer
+Fitzgerald Fontaine Fraser Fuchs Garcia Gomez Gonzalez Gray Green Gruber Gupta Haddad Hahn Hall Hansen Harris Hashemi
+Hayes Hernandez Hill Hoffmann Horvath Huang Hughes Ibrahim Ivanova Jackson Jansen Jensen Jimenez Johnson Jones Kaur
+Keller Kelly Khan Kim Klein Kowalczyk Kozlov Kraus Kumar Lambert Larsen Laurent Lee Lehmann Lewis Lim Lindqvist Lopez
+Lorenz Maier Malik Marino Martin Martins Meyer Mendes Miller Mitchell Molina Moreau Morales Moreno Murphy Murray
+Nakamura Navarro Nielsen Novak Nowak Obi Okafor Okonkwo Olsen Ortiz Ozturk Park Patel Pereira Perez Peters Petrov
+Phillips Popescu Price Quinn Rahman Ramirez Reed Reyes Richter Rivera Roberts Romano Rossi Russo Saito Sanchez Santos
+Schmidt Schneider Schulz Scott Sharma Silva Singh Smith Sokolov Sousa Stewart Suzuki Tanaka Taylor Thompson Torres
+Turner Vargas Vasquez Vogel Wagner Walker Wang Ward Weber Wilson Wolf Wong Wright Wu Yamamoto Yang Yilmaz Young Zhang
+Zhou Ziegler
+""")
+_ONSETS = _words("b br c ch d dr f g gr h j k kr l m n p pr r s st t tr v w z")
+_NUCLEI = _words("a e i o u ai ei ou ia")
+_CODAS = ["", "n", "r", "l", "s", "k", "m", "nd", "rt", "st", "ng"]
+_ENDINGS = _words("son sen berg stein ski ova ez ini ovic ard ton ley ner mann escu yan ian oglu")
+ROLES = _words("""
+novelist journalist engineer teacher nurse photographer chemist lawyer painter musician architect economist
+farmer pilot chef historian designer poet translator accountant""")
+CITIES = _words("""
+Oslo Lagos Lima Kyoto Porto Leeds Graz Pune Cebu Quito Turku Perth Gdansk Izmir Tunis Accra Hanoi Bilbao
+Dublin Austin Sapporo Malmo Lyon Cork Natal Daegu Brno Aarhus Basel Fresno""")
+
+
+def _surname(rng: random.Random) -> str:
+    """A surname: 40% from the common list, else generated from syllables (so the registry has many rare ones)."""
+    if rng.random() < 0.4:
+        return rng.choice(LAST_NAMES)
+    stem = rng.choice(_ONSETS) + rng.choice(_NUCLEI) + rng.choice(_CODAS)
+    return (stem + rng.choice(_ENDINGS)).capitalize()
+
+
+def distractors(count: int, taken: set[str], seed: int = 7) -> list[Target]:
+    """count distinct generated persons (not in taken), a third of them with a short description."""
+    rng, out, seen = random.Random(seed), [], set(taken)
+    while len(out) < count:
+        name = f"{rng.choice(FIRST_NAMES)} {_surname(rng)}"
+        if rng.random() < 0.2:
+            name = f"{rng.choice(FIRST_NAMES)} {name}"
+        if name.casefold() in seen:
+            continue
+        seen.add(name.casefold())
+        description = ""
+        if rng.random() < 1 / 3:
+            description = f"{rng.choice(ROLES).capitalize()} from {rng.choice(CITIES)}, born {rng.randint(1940, 2004)}"
+        out.append(Target(name, kind="person", description=description))
+    return out
+
+
+def clean_texts(limit: int = 300) -> list[str]:
+    """Texts that name no benchmark target: TOFU world_facts and real_authors QA, and MMLU questions."""
+    texts = []
+    for name in ("world_facts", "real_authors"):
+        texts += [f"{r['question']} {r['answer']}" for r in _jsonl(data_dir() / "tofu" / f"{name}.jsonl")]
+    mmlu = _jsonl(data_dir() / "mmlu" / "val.jsonl")
+    texts += [r["question"] for r in random.Random(3).sample(mmlu, limit)]
+    return texts

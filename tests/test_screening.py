@@ -1,0 +1,122 @@
+"""TargetIndex: add/remove/re-add without a rebuild, the candidate cap, the embedding cache, and recall on real
+TOFU/WPU names with the real MiniLM."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import WordEmbedder
+
+from alu.embedding import EmbeddingCache, get_embedder
+from alu.screening import TargetIndex
+from alu.targets import Target
+
+VASQUEZ = Target("Jaime Vasquez", description="true crime novelist from Santiago, Chile")
+VARCHI = Target("Benedetto Varchi", description="Italian humanist, historian and poet of the Renaissance")
+
+
+class CountingEmbedder(WordEmbedder):
+    """Bag-of-words vectors that records every text it encodes."""
+
+    cache_key = "counting-test-embedder"
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.encoded.extend(texts)
+        return super().encode(texts)
+
+
+def code(number: int) -> str:
+    """A word the bag-of-words embedder sees (it ignores digits): 2500 -> 'wordcfaa'."""
+    return "word" + "".join(chr(97 + int(d)) for d in str(number))
+
+
+def ids(candidates) -> list[str]:
+    return [c.target.id for c in candidates]
+
+
+def test_add_remove_readd_without_rebuild():
+    index = TargetIndex([VASQUEZ], embedder=WordEmbedder())
+    index.add(VARCHI)
+    assert ids(index.screen(["Who was Benedetto Varchi?"], "", 16, 0.45)) == [VARCHI.id]
+    index.remove(VARCHI.id)
+    assert index.screen(["Who was Benedetto Varchi?"], "", 16, 0.45) == []
+    assert index.similar(["Italian humanist historian poet Renaissance"], 5) == [] or all(
+        tid != VARCHI.id for tid, _ in index.similar(["Italian humanist historian poet Renaissance"], 5)
+    )
+    index.add(VARCHI)
+    assert ids(index.screen(["Varchi's sonnets"], "", 16, 0.45)) == [VARCHI.id]
+    assert index.similar(["Italian humanist historian poet Renaissance"], 1)[0][0] == VARCHI.id
+    assert len(index) == 2 and len(index._ids) == 2  # the freed row was reused, not appended
+
+
+def test_many_adds_and_removes_keep_rows_bounded():
+    embedder = WordEmbedder()
+    index = TargetIndex([], embedder=embedder)
+    people = [Target(f"Person{i} Surname{i}", description=f"keyword {code(i)}") for i in range(3000)]
+    index.add_many(people)
+    for person in people[:1000]:
+        index.remove(person.id)
+    index.add_many([Target(f"Other{i} Family{i}") for i in range(1000)])
+    assert len(index) == 3000 and len(index._ids) == 3000
+    assert people[2500].id in [tid for tid, _ in index.similar([f"keyword {code(2500)}"], 50)]
+    assert people[10].id not in [tid for tid, _ in index.similar([f"keyword {code(10)}"], 3000)]
+
+
+def test_candidates_are_capped_and_full_names_come_first():
+    namesakes = [Target(f"{first} Nguyen") for first in ("Bao", "Linh", "Thanh", "Minh", "Anh", "Hoa")]
+    index = TargetIndex(namesakes, embedder=WordEmbedder())
+    text = "Nguyen's novel was praised; Thanh Nguyen wrote it."
+    candidates = index.screen([text], "", 3, 0.45)
+    assert len(candidates) == 3
+    assert candidates[0].target.name == "Thanh Nguyen"
+    # "Nguyen" inside "Thanh Nguyen" is not a mention of the other Nguyens; the earlier "Nguyen's" is.
+    assert all(m.start == 0 for c in candidates[1:] for m in c.query_mentions)
+
+
+def test_embedding_cache_hit_on_second_build(tmp_path):
+    cache = EmbeddingCache(tmp_path / "embeddings.sqlite")
+    first = CountingEmbedder()
+    TargetIndex([VASQUEZ, VARCHI], embedder=first, cache=cache)
+    assert sorted(first.encoded) == sorted([VASQUEZ.profile, VARCHI.profile])
+    second = CountingEmbedder()  # a restart: new process state, same cache file
+    index = TargetIndex([VASQUEZ, VARCHI], embedder=second, cache=EmbeddingCache(tmp_path / "embeddings.sqlite"))
+    assert second.encoded == [] and index.encoded == 0
+    changed = Target("Jaime Vasquez", description="true crime novelist, now living in Lisbon")
+    index.add(changed)  # a new profile text is encoded; the unchanged one is not
+    assert second.encoded == [changed.profile]
+    expected = WordEmbedder().encode([VARCHI.profile])[0]
+    assert np.allclose(index._vectors[index._row[VARCHI.id]], expected, atol=1e-3)
+
+
+def test_fake_embedders_never_touch_the_user_cache():
+    assert TargetIndex([VASQUEZ], embedder=WordEmbedder()).cache is None
+
+
+@pytest.fixture(scope="module")
+def real_sample():
+    data = pytest.importorskip("benchmarks.screening_data")
+    if not (data.data_dir() / "tofu" / "full.jsonl").exists():
+        pytest.skip("benchmark data not found (set ALU_DATA_DIR)")
+    persons = data.benchmark_persons()[:40]
+    targets = [p.target for p in persons] + data.distractors(300, {p.target.id for p in persons})
+    return data, persons, targets
+
+
+def test_recall_on_real_tofu_and_wpu_names(real_sample, tmp_path):
+    data, persons, targets = real_sample
+    embedder = data.MemoEmbedder(get_embedder())
+    cases = [m for p in persons for m in data.mentions(p) if m.kind != "descriptive"]  # descriptive: the benchmark
+    embedder.encode([m.text for m in cases])  # one batch, instead of one call per screened text
+    index = TargetIndex(targets, embedder=embedder, cache=EmbeddingCache(tmp_path / "e.sqlite"))
+    found: dict[str, list[bool]] = {}
+    for mention in cases:
+        hit = mention.target_id in ids(index.screen([mention.text], "", 16, 0.45))
+        found.setdefault(mention.kind, []).append(hit)
+    recall = {kind: sum(hits) / len(hits) for kind, hits in found.items()}
+    assert {p.source for p in persons} == {"tofu", "wpu"}
+    for kind in ("direct", "alias", "last_name"):
+        assert recall[kind] >= 0.99, recall
+    assert recall["masked"] >= 0.9 and recall["misspelled"] >= 0.9, recall
