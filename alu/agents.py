@@ -86,6 +86,7 @@ class Agents:
         sure = [c for c in undecided if c.similarity >= self.config.sim_leak]
         floor = 0.0 if self.config.strict else self.config.sim_confirm
         unsure = [c for c in undecided if c not in sure and c.similarity >= floor]
+        unsure = sorted(unsure, key=lambda c: -c.similarity)[: self.config.max_llm_candidates]
         leaks += [Leak(c.target, direct=False) for c in sure]
         if unsure:
             confirmed = self._confirm(answer, [c.target for c in unsure], step)

@@ -31,7 +31,8 @@ class PipelineConfig:
     final_guard: bool = True
     refuse_query_mentions: bool = True  # refuse when the user's turns name a target (the answer would be about it)
     prompt_scope: str = "candidates"  # `candidates` (screened) or `all` (the whole list, as the paper)
-    max_candidates: int = 5
+    max_candidates: int = 16  # targets screening passes to the agents
+    max_llm_candidates: int = 5  # of those, at most this many (the most similar) go into an LLM prompt
     sim_leak: float = 0.62  # sentence-to-target similarity taken as a leak without asking the LLM
     sim_confirm: float = 0.45  # similarity at which the LLM is asked to confirm an indirect leak
     critic_llm_weight: float = 0.25

@@ -78,9 +78,12 @@ def measure_screening(index: TargetIndex, queries: list[str], count_tokens, limi
             index.screen([query], ANSWER, limit, MIN_SIMILARITY)
             latencies.append(time.perf_counter() - started)
     for query in queries:
-        targets = [c.target for c in index.screen([query], ANSWER, limit, MIN_SIMILARITY)]
+        candidates = index.screen([query], ANSWER, limit, MIN_SIMILARITY)
+        counts.append(len(candidates))
+        # The agents' prompts name at most max_llm_candidates of them, the most similar first.
+        candidates = sorted(candidates, key=lambda c: -c.similarity)[: PipelineConfig().max_llm_candidates]
+        targets = [c.target for c in candidates]
         tokens.append(count_tokens(confirm_prompt(ANSWER, targets)) + count_tokens(critic_prompt([ANSWER], targets)))
-        counts.append(len(targets))
     return {"p50_ms": 1000 * percentile(latencies, 50), "p95_ms": 1000 * percentile(latencies, 95),
             "tokens": statistics.mean(tokens), "candidates": statistics.mean(counts)}
 
