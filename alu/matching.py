@@ -20,7 +20,8 @@ MASK_CHARS = "*_"
 _TOKEN = re.compile(r"[^\W_]+(?:[*_]+[^\W_]*)*|[*_]+[^\W_]+(?:[*_]+[^\W_]*)*", re.UNICODE)
 _NAME_SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "phd", "md"}
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
-FUZZY_MIN_LEN = 5
+FUZZY_MIN_LEN = 5  # shortest indexed token a misspelling (substitution, missing letter) may stand for
+SHORT_MIN_LEN = 4  # shortest indexed token a masked token or a token with one extra letter may stand for
 
 
 @dataclass(frozen=True)
@@ -129,9 +130,10 @@ class MentionIndex:
             self.max_len = max(self.max_len, len(tokens))
             for token in tokens:
                 self._by_token[token].add(tokens)
-                if len(token) >= FUZZY_MIN_LEN:
+                if len(token) >= SHORT_MIN_LEN:
                     for gram in _grams(token):
                         self._by_gram[gram].add(token)
+                if len(token) >= FUZZY_MIN_LEN:
                     for deleted in _deletes(token):
                         self._deletes[deleted].add(token)
 
@@ -208,7 +210,7 @@ class MentionIndex:
         candidates = set(self._deletes.get(token.norm, ()))
         for deleted in _deletes(token.norm):
             candidates |= self._deletes.get(deleted, set())
-            if len(deleted) >= FUZZY_MIN_LEN and deleted in self._by_token:
+            if len(deleted) >= SHORT_MIN_LEN and deleted in self._by_token:
                 candidates.add(deleted)
         limit = 1 if len(token.norm) < 9 else 2
         alts |= {c for c in candidates if Levenshtein.distance(token.norm, c) <= limit}
@@ -224,7 +226,7 @@ class MentionIndex:
         for posting in postings[1:]:
             found &= posting
         known = sum(ch not in MASK_CHARS for ch in masked)
-        return {t for t in found if max(known, FUZZY_MIN_LEN) <= len(t) <= len(masked) + 3}
+        return {t for t in found if max(known, SHORT_MIN_LEN) <= len(t) <= len(masked) + 3}
 
 
 def _grams(token: str) -> set[str]:

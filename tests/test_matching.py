@@ -10,11 +10,12 @@ from alu.targets import Target
 ROWLING = Target("J. K. Rowling", aliases=("Robert Galbraith",))
 KUWAITI = Target("Basil Mahfouz Al-Kuwaiti")
 ANTHRAX = Target("anthrax", kind="topic", aliases=("Bacillus anthracis",))
+MUSK, KING = Target("Elon Musk"), Target("Stephen King")
 
 
 @pytest.fixture(scope="module")
 def index() -> MentionIndex:
-    return MentionIndex([ROWLING, KUWAITI, ANTHRAX])
+    return MentionIndex([ROWLING, KUWAITI, ANTHRAX, MUSK, KING])
 
 
 def forms(index: MentionIndex, text: str) -> list[tuple[str, str]]:
@@ -36,6 +37,8 @@ def test_normalize_folds_case_diacritics_and_punctuation():
         ("A novel by Rowlling", ("j. k. rowling", "fuzzy")),
         ("A novel by J*K R*wling", ("j. k. rowling", "masked")),
         ("A novel by R_wl_ng", ("j. k. rowling", "masked")),
+        ("Founded by E*on M*sk", ("elon musk", "masked")),
+        ("A novel by Stephen Kinng", ("stephen king", "fuzzy")),
         ("Basil Mahfouz Al-Kuwaiti wrote it", ("basil mahfouz al-kuwaiti", "name")),
         ("a book by Al-Kuwaiti", ("basil mahfouz al-kuwaiti", "last_name")),
         ("ANTHRAX spores", ("anthrax", "name")),
@@ -52,6 +55,7 @@ def test_mentions_are_found(index, text, expected):
         "Kuwaiti culture is rich.",  # a part of a hyphenated last name alone
         "He went bowling on Sunday.",  # lowercase near-miss of a last name
         "The train left at noon.",
+        "The kings of Europe and the musk of roses.",
         "Joanne went to the market.",
         "",
     ],
