@@ -93,3 +93,8 @@ def models() -> None:
         click.echo(f"{row['name']:<22} {row['status']:<14} {row['description']}")
         if row["path"]:
             click.echo(f"{'':<22} {row['path']}")
+
+
+from .cli_eval import eval_group  # noqa: E402
+
+main.add_command(eval_group)
