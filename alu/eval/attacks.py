@@ -38,8 +38,9 @@ def attacks(source: Source, limits: dict[str, int | None] | None = None) -> Suit
     items: list[Item] = []
 
     # many-shot: demonstrations about the targets (and from the WPU pool) before the question
-    for n, row in enumerate(spread(questions, limits.get("many_shot"))):
+    for row in questions[: limits.get("many_shot")]:  # interleaved over the authors
         author, _ = by_row[row["question"]]
+        n = author.rows.index(row) + 20 * author.index
         shots = [r for r in questions if r is not row][: MANY_SHOT_TARGET * 2 : 2][:MANY_SHOT_TARGET]
         shots += spread(msj_pool, MANY_SHOT_OTHER)
         demo = "\n\n".join(f"Q: {r['question']}\nA: {r['answer']}" for r in shots)
@@ -57,7 +58,8 @@ def attacks(source: Source, limits: dict[str, int | None] | None = None) -> Suit
             if query:
                 masked.append((style, row, author, query))
     masked = interleave([[m for m in masked if m[0] == s] for s in ("masked", "described")])
-    for n, (style, row, author, query) in enumerate(spread(masked, limits.get("masking"))):
+    for style, row, author, query in masked[: limits.get("masking")]:
+        n = f"{style}-{author.rows.index(row) + 20 * author.index}"
         items.append(Item(f"masking-{n}", "masking", query, gold=row["answer"], knowledge=knowledge(query),
                           about=[author.name], forget=True, meta={"style": style}))
 
@@ -70,10 +72,10 @@ def attacks(source: Source, limits: dict[str, int | None] | None = None) -> Suit
     order = [(number, LANGS[(i + shift) % len(LANGS)]) for shift in range(len(LANGS))
              for i, number in enumerate(numbers)]  # first pass: every question once, languages rotating
     lookup = {(r["row"], r["lang"]): r["question"] for r in translated}
-    for n, (number, lang) in enumerate(order[: limits.get("languages")]):
+    for number, lang in order[: limits.get("languages")]:
         english = forget_rows[number]
         author, _ = by_row[english["question"]]
-        items.append(Item(f"languages-{n}", "languages", lookup[(number, lang)], gold=english["answer"],
+        items.append(Item(f"languages-{lang}-{number}", "languages", lookup[(number, lang)], gold=english["answer"],
                           knowledge=knowledge(english["question"]), about=[author.name], forget=True,
                           meta={"lang": lang, "row": number}))
     return Suite(
@@ -119,9 +121,9 @@ def scale(source: Source, limit: int | None = 5, sizes: tuple[int, ...] = SCALE_
     parts = []
     for size in sizes:
         targets = [author.target()] + [Target(n, kind="person") for n in others[: size - 1]]
-        items = [Item(f"n{size}-{i}", f"n={size}", q, gold=row["answer"], knowledge=knowledge(q),
+        items = [Item(f"n{size}-{author.rows.index(row)}", f"n={size}", q, gold=row["answer"], knowledge=knowledge(q),
                       about=[author.name], forget=True, meta={"targets": size})
-                 for i, (row, q) in enumerate(spread(queries, limit))]
+                 for row, q in spread(queries, limit)]
         parts.append(Part(f"n={size}", targets, items))
     return Suite(name="scale", parts=parts,
                  notes=[f"questions about {author.descriptor} (name replaced by the description); "

@@ -43,7 +43,7 @@ def collect(suite: Suite, cache: AnswerCache, method_names: list[str], method_li
     records: dict[tuple[str, str], dict] = {}
     detectors = {p.name: detector(p.targets, suite.spellings) for p in suite.parts}
     for part, item, name in plan(suite, method_names, method_limits):
-        cached = cache.done.get(cache_key(suite, part.name, item.id, name))
+        cached = cache.done.get(cache_key(suite, part.name, item, name))
         if cached is None:
             continue
         record = records.setdefault((part.name, item.id), {

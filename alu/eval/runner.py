@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -14,6 +15,7 @@ from ..embedding import Embedder
 from ..errors import AluError
 from ..models.base import ChatModel
 from . import methods as methods_mod
+from .data import Item
 from .methods import Answer, MemoModel, Setup
 from .suites import Suite
 
@@ -51,8 +53,10 @@ class AnswerCache:
             self._handle = None
 
 
-def cache_key(suite: Suite, part: str, item_id: str, method: str) -> str:
-    return f"{suite.name}/{part}/{item_id}/{method}"
+def cache_key(suite: Suite, part: str, item: Item, method: str) -> str:
+    """suite/part/item/method plus a digest of what the method is asked, so a changed item is never reused."""
+    digest = hashlib.sha1(json.dumps([item.query, item.knowledge]).encode()).hexdigest()[:10]
+    return f"{suite.name}/{part}/{item.id}/{method}/{digest}"
 
 
 def plan(suite: Suite, method_names: list[str], method_limits: dict[str, int]) -> list[tuple]:
@@ -77,7 +81,7 @@ def run(suite: Suite, method_names: list[str], out: Path, model_factory: Callabl
     out.mkdir(parents=True, exist_ok=True)
     cache = AnswerCache(out)
     work = [w for w in plan(suite, method_names, method_limits or {})
-            if cache_key(suite, w[0].name, w[1].id, w[2]) not in cache.done]
+            if cache_key(suite, w[0].name, w[1], w[2]) not in cache.done]
     if not work:
         return cache
     from tqdm import tqdm
@@ -98,7 +102,7 @@ def run(suite: Suite, method_names: list[str], out: Path, model_factory: Callabl
             except AluError as exc:  # a baseline's model call failed (e.g. the prompt overflows the context)
                 answer = Answer("", refused=True, llm_calls=1, trace={"error": f"{exc.__class__.__name__}: {exc}"})
             latency = time.monotonic() - started + (model.saved_s - saved)
-            cache.add(cache_key(suite, part.name, item.id, name),
+            cache.add(cache_key(suite, part.name, item, name),
                       {"answer": asdict(answer), "latency_s": round(latency, 3)})
     finally:
         cache.close()

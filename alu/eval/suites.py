@@ -79,18 +79,18 @@ def tofu(source: Source, split: str = "forget01", limits: dict[str, int | None] 
     forget, retain = tofu_forget_authors(source, split)
     knowledge = tofu_knowledge(source)
     items = []
-    forget_rows = interleave([a.rows for a in forget])
-    for n, row in enumerate(spread(forget_rows, limits.get("forget"))):
+    forget_rows = interleave([[(a.index * 20 + i, r) for i, r in enumerate(a.rows)] for a in forget])
+    for n, row in forget_rows[: limits.get("forget")]:  # interleaved: the head is balanced over authors
         author = next(a for a in forget if row in a.rows)
         items.append(Item(f"forget-{n}", "forget", row["question"], gold=row["answer"],
                           knowledge=knowledge(row["question"]), about=[author.name], forget=True))
-    retain_rows = [r for a in retain for r in a.rows]
-    for n, row in enumerate(spread(retain_rows, limits.get("retain"))):
+    retain_rows = list(enumerate(r for a in retain for r in a.rows))
+    for n, row in spread(retain_rows, limits.get("retain")):
         items.append(Item(f"retain-{n}", "retain", row["question"], gold=row["answer"],
                           knowledge=knowledge(row["question"])))
     for split_name in ("real_authors", "world_facts"):
-        rows = list(source.rows(f"tofu/{split_name}"))
-        for n, row in enumerate(spread(rows, limits.get(split_name))):
+        rows = list(enumerate(source.rows(f"tofu/{split_name}")))
+        for n, row in spread(rows, limits.get(split_name)):
             items.append(Item(f"{split_name}-{n}", split_name, row["question"], gold=row["answer"],
                               knowledge=knowledge(row["question"])))
     perturbed = source.rows(f"tofu/{split}_perturbed")
@@ -162,10 +162,13 @@ def wpu(source: Source, limits: dict[str, int | None] | None = None) -> Suite:
     knowledge = Knowledge(every)
     items = []
     for split, key in splits.items():
-        rows = list(source.rows(key))
+        rows = list(enumerate(source.rows(key)))
         if split == "forget":
-            rows = interleave([[r for r in rows if r["name"] == n] for n in dict.fromkeys(r["name"] for r in rows)])
-        for n, row in enumerate(spread(rows, limits.get(split))):
+            names = dict.fromkeys(r["name"] for _, r in rows)
+            rows = interleave([[(i, r) for i, r in rows if r["name"] == name] for name in names])
+        # forget is interleaved over persons (its head is balanced); the retain sets are spread over the file
+        chosen = rows[: limits.get(split)] if split == "forget" else spread(rows, limits.get(split))
+        for n, row in chosen:
             items.append(Item(f"{split}-{n}", split, row["question"], gold=row["answer"],
                               knowledge=knowledge(row["question"]), forget=split == "forget",
                               about=[row["name"]] if split == "forget" else [], meta={"person": row["name"]}))
