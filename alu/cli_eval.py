@@ -29,8 +29,8 @@ def eval_options(default_methods: str):
                          help="Comma-separated: vanilla, prompt, filter, icul, alu-paper, alu."),
             click.option("--limit", type=int, default=None, help="Items per split (default: all)."),
             click.option("--split-limit", multiple=True, metavar="SPLIT=N", help="Items for one split."),
-            click.option("--method-limit", multiple=True, metavar="METHOD=N",
-                         help="Run a slow method on the first N items of each split only."),
+            click.option("--method-limit", multiple=True, metavar="METHOD[@SPLIT]=N",
+                         help="Run a slow method on the first N items of each split (or of one split) only."),
             click.option("--out", type=click.Path(file_okay=False), required=True,
                          help="Output directory (re-running with the same one resumes)."),
             click.option("--model", "-m", default=DEFAULT_MODEL, show_default=True,
@@ -44,6 +44,8 @@ def eval_options(default_methods: str):
             click.option("--source", type=click.Choice(["local", "hf"]), default="local", show_default=True,
                          help="`hf` loads TOFU, WMDP and MMLU from the Hugging Face hub (needs `datasets`)."),
             click.option("--seed", type=int, default=0, show_default=True),
+            click.option("--max-tokens", type=int, default=None,
+                         help="Answer length (default: 128 for questions, 16 for multiple choice)."),
             click.option("--progress/--no-progress", default=True, help="Show a progress bar."),
         ]
         for option in reversed(options):
@@ -73,6 +75,11 @@ def _run(suite_builder, opts: dict, group: str = "split") -> None:
     source = Source(Path(opts["data_dir"]) if opts["data_dir"] else None, opts["source"])
     suite = suite_builder(source, opts["limit"], _pairs(opts["split_limit"], "--split-limit"))
     out = Path(opts["out"])
+    if opts["max_tokens"] is not None:
+        if opts["max_tokens"] < 1:
+            raise ConfigError("--max-tokens must be at least 1")
+        suite.max_tokens = opts["max_tokens"]
+    suite.fingerprint = f"{opts['model']}|{opts['backbone_url'] or 'local'}|seed={opts['seed']}"
 
     def model_factory():
         from .models import LlamaCppModel, OpenAICompatModel

@@ -121,10 +121,10 @@ def scale(source: Source, limit: int | None = 5, sizes: tuple[int, ...] = SCALE_
     parts = []
     for size in sizes:
         targets = [author.target()] + [Target(n, kind="person") for n in others[: size - 1]]
-        items = [Item(f"n{size}-{author.rows.index(row)}", f"n={size}", q, gold=row["answer"], knowledge=knowledge(q),
+        items = [Item(f"n{size}-{author.rows.index(row)}", f"n{size}", q, gold=row["answer"], knowledge=knowledge(q),
                       about=[author.name], forget=True, meta={"targets": size})
                  for row, q in spread(queries, limit)]
-        parts.append(Part(f"n={size}", targets, items))
+        parts.append(Part(f"n{size}", targets, items))
     return Suite(name="scale", parts=parts,
                  notes=[f"questions about {author.descriptor} (name replaced by the description); "
                         "targets: the author plus real TOFU/WPU names and WPU distractor names"])

@@ -147,14 +147,15 @@ def author_name(rows: list[dict]) -> tuple[str | None, tuple[str, ...]]:
     nicknames: set[str] = set()
     for row in rows:
         text = f"{row['question']} {row['answer']}"
-        for _first, nick, last in _NICKNAME.findall(text):
-            nicknames.add(f"{nick} {last}")
+        for first, nick, last in _NICKNAME.findall(text):
+            nicknames.update((f"{nick} {last}", f"{first} {last}"))
         text = _NICKNAME.sub(r"\1 \3", text)
         for name in {_clean_name(m.group()) for m in _NAME.finditer(text)} - {None}:
             counts[name] += 1  # rows that mention the name
     if not counts:
         return None, ()
-    name, rows_with_name = counts.most_common(1)[0]
+    name = max(counts, key=lambda n: (counts[n], len(n)))  # ties: the fuller name
+    rows_with_name = counts[name]
     if rows_with_name < MIN_NAME_ROWS:
         short = [n for n in nicknames if counts[n] >= MIN_NAME_ROWS // 2]
         if not short:

@@ -146,8 +146,8 @@ class ICUL:
         self.retain_index = BM25([q for q, _ in self.retain])
 
     def shots(self, query: str) -> list[Message]:
-        chosen = [self.forget[i] for i in self.forget_index.top(query, ICUL_FORGET_SHOTS)]
-        chosen += [self.retain[i] for i in self.retain_index.top(query, ICUL_RETAIN_SHOTS)]
+        chosen = _nearest(self.forget, self.forget_index, query, ICUL_FORGET_SHOTS)
+        chosen += _nearest(self.retain, self.retain_index, query, ICUL_RETAIN_SHOTS)
         messages: list[Message] = []
         for question, answer in chosen:
             messages += [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
@@ -157,6 +157,13 @@ class ICUL:
         shots = self.shots(item.query)
         return Answer(_chat(self.setup, render("vanilla_system"), item, shots), refused=False,
                       trace={"shots": len(shots) // 2})
+
+
+def _nearest(pool: list[tuple[str, str]], index: BM25, query: str, k: int) -> list[tuple[str, str]]:
+    """The k pool examples most like the query (topped up from the start of the pool when too few match)."""
+    found = index.top(query, k)
+    found += [i for i in range(len(pool)) if i not in found][: k - len(found)]
+    return [pool[i] for i in found]
 
 
 class ALU:

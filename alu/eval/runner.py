@@ -54,20 +54,25 @@ class AnswerCache:
 
 
 def cache_key(suite: Suite, part: str, item: Item, method: str) -> str:
-    """suite/part/item/method plus a digest of what the method is asked, so a changed item is never reused."""
-    digest = hashlib.sha1(json.dumps([item.query, item.knowledge]).encode()).hexdigest()[:10]
+    """suite/part/item/method plus a digest of the question and the run's settings: a change is never reused."""
+    asked = [item.query, item.knowledge, suite.max_tokens, suite.fingerprint]
+    digest = hashlib.sha1(json.dumps(asked).encode()).hexdigest()[:10]
     return f"{suite.name}/{part}/{item.id}/{method}/{digest}"
 
 
 def plan(suite: Suite, method_names: list[str], method_limits: dict[str, int]) -> list[tuple]:
-    """(part, item, method) triples to answer; a method limit keeps the first N items of each split."""
+    """(part, item, method) triples to answer.
+
+    A method limit keeps the first N items of each split for that method: `alu-paper` applies to every split,
+    `alu-paper@forget` to one split (and wins over the plain one)."""
     work = []
     for part in suite.parts:
         seen: dict[tuple[str, str], int] = {}
         for item in part.items:
             for name in method_names:
                 count = seen.get((item.split, name), 0)
-                if name in method_limits and count >= method_limits[name]:
+                limit = method_limits.get(f"{name}@{item.split}", method_limits.get(name))
+                if limit is not None and count >= limit:
                     continue
                 seen[(item.split, name)] = count + 1
                 work.append((part, item, name))

@@ -33,6 +33,7 @@ class Suite:
     icul_forget: list[tuple[str, str]] = field(default_factory=list)
     icul_retain: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    fingerprint: str = ""  # backbone and seed of the run: part of every cache key
 
 
 def spread(rows: list, n: int | None) -> list:
