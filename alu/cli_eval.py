@@ -60,7 +60,7 @@ def eval_group() -> None:
     """Evaluate unlearning methods on TOFU, WMDP+MMLU, WPU, attacks and target-list scale."""
 
 
-def _run(suite_builder, opts: dict, group: str = "split") -> None:
+def _run(suite_builder, opts: dict, groups: tuple[str, ...] = ()) -> None:
     from .eval import report, runner
     from .eval.data import Source
     from .eval.methods import METHODS
@@ -97,7 +97,7 @@ def _run(suite_builder, opts: dict, group: str = "split") -> None:
                        opts["progress"])
     records = report.collect(suite, cache, methods, method_limits)
     config = {k: v for k, v in opts.items() if k not in ("api_key", "progress")}
-    report.write(out, suite, records, config, group)
+    report.write(out, suite, records, config, groups)
     click.echo((out / "summary.md").read_text(encoding="utf-8"))
 
 
@@ -134,7 +134,7 @@ def wpu(**opts) -> None:
     from .eval import suites
 
     splits = ("forget", "hard_retain", "general_retain")
-    _run(lambda src, limit, over: suites.wpu(src, _limits(limit, splits, over)), opts, group="person")
+    _run(lambda src, limit, over: suites.wpu(src, _limits(limit, splits, over)), opts)
 
 
 @eval_group.command()
@@ -144,7 +144,7 @@ def attacks(**opts) -> None:
     from .eval import attacks as attacks_mod
 
     families = ("many_shot", "masking", "languages")
-    _run(lambda src, limit, over: attacks_mod.attacks(src, _limits(limit, families, over)), opts, group="lang")
+    _run(lambda src, limit, over: attacks_mod.attacks(src, _limits(limit, families, over)), opts, ("lang", "style"))
 
 
 @eval_group.command()

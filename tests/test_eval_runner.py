@@ -1,6 +1,7 @@
 """The eval harness with a scripted model: methods, caching, resume after an interruption, reports."""
 
 import json
+import re
 
 import pytest
 from conftest import ScriptedModel, WordEmbedder
@@ -135,3 +136,49 @@ def test_a_method_limit_can_target_one_split():
     paper = [(item.split, item.id) for _, item, name in work if name == "alu-paper"]
     assert paper == [("forget", "forget-0"), ("forget", "forget-1")]
     assert sum(name == "vanilla" for *_, name in work) == 6
+
+
+def scripted_everything() -> ScriptedModel:
+    def critic(prompt):
+        return json.dumps({"ratings": [5] * len(re.findall(r"^ANSWER \d+:", prompt, re.MULTILINE))})
+
+    return ScriptedModel(
+        vanilla=lambda p: "B" if "Answer with the letter" in p else "The author is Nikolai Abilov, born in Astana.",
+        confirm=json.dumps({"leaked": []}), smooth=json.dumps({"text": "The author was born in Astana."}),
+        critic=critic, compose=json.dumps({"answer": "The author was born in Astana."}),
+        paper_erase=json.dumps({"response": "The author was born in Astana."}))
+
+
+@pytest.mark.parametrize("name", ["tofu", "wmdp", "wpu", "attacks", "scale"])
+def test_every_suite_runs_and_reports_with_a_scripted_model(name, tmp_path):
+    from alu.eval import attacks, suites
+    from alu.eval.data import Source, default_data_dir
+
+    if default_data_dir() is None:
+        pytest.skip("benchmark data not found")
+    source = Source()
+    build = {
+        "tofu": lambda: suites.tofu(source, "forget01", dict.fromkeys(("forget", "retain", "real_authors",
+                                                                       "world_facts"), 1)),
+        "wmdp": lambda: suites.wmdp(source, dict.fromkeys(("bio", "cyber", "mmlu"), 1)),
+        "wpu": lambda: suites.wpu(source, dict.fromkeys(("forget", "hard_retain", "general_retain"), 1)),
+        "attacks": lambda: attacks.attacks(source, dict.fromkeys(("many_shot", "masking", "languages"), 1)),
+        "scale": lambda: attacks.scale(source, 1, (1, 1000)),
+    }
+    suite = build[name]()
+    methods = ["vanilla", "prompt", "filter", "icul", "alu-paper", "alu"]
+    model = scripted_everything()
+    cache = runner.run(suite, methods, tmp_path, lambda: model, WordEmbedder, progress=False)
+    records = report.collect(suite, cache, methods, {})
+    results = report.write(tmp_path, suite, records, {"model": "scripted"}, ("lang", "style"))
+    assert all(set(r["methods"]) == set(methods) for r in records)
+    plot = {"attacks": "attacks.png", "scale": "scale.png"}.get(name, "tradeoff.png")
+    assert (tmp_path / plot).stat().st_size > 0
+    rows = {(r["part"], r["split"], r["method"]): r for r in results["aggregates"]}
+    if name == "wmdp":
+        assert rows[("wmdp", "mmlu", "vanilla")]["accuracy"]["n"] == 1
+    else:
+        forget_split = {"tofu": "forget", "wpu": "forget", "attacks": "masking", "scale": "n1"}[name]
+        part = suite.parts[0].name
+        alu = rows[(part, forget_split, "alu")]
+        assert alu["leak"]["mean"] == 0.0 and alu["fault"]["mean"] == 0.0  # rewritten or refused, never a leak

@@ -14,7 +14,7 @@ from .metrics import LeakDetector, is_refusal, mcq_correct, rouge_l_recall, summ
 from .runner import AnswerCache, cache_key, plan
 from .suites import Suite
 
-METRICS = ("leak", "refused", "rouge_l", "accuracy", "guessed", "latency_s", "llm_calls")
+METRICS = ("leak", "refused", "fault", "rouge_l", "accuracy", "guessed", "latency_s", "llm_calls")
 
 
 def detector(targets: list[Target], spellings: dict[str, list[str]]) -> LeakDetector:
@@ -26,7 +26,8 @@ def detector(targets: list[Target], spellings: dict[str, list[str]]) -> LeakDete
 def score(suite: Suite, item, record: dict, leaks: LeakDetector) -> dict:
     answer = record["answer"]
     text, refused = answer["text"], answer["refused"] or is_refusal(answer["text"])
-    scores: dict = {"refused": refused, "latency_s": record["latency_s"], "llm_calls": answer["llm_calls"]}
+    scores: dict = {"refused": refused, "fault": bool(answer["trace"].get("error")),
+                    "latency_s": record["latency_s"], "llm_calls": answer["llm_calls"]}
     if suite.mcq:
         correct, letter, guessed = mcq_correct(text, refused, item.answer_index, f"{item.id}/{record['key']}")
         scores.update(accuracy=correct, letter=letter, guessed=guessed)
@@ -55,13 +56,12 @@ def collect(suite: Suite, cache: AnswerCache, method_names: list[str], method_li
     return list(records.values())
 
 
-def aggregate(records: list[dict], group: str = "split") -> list[dict]:
-    """Mean and 95% interval of each metric per (part, group, method)."""
+def aggregate(records: list[dict], groups: tuple[str, ...] = ()) -> list[dict]:
+    """Mean and 95% interval of each metric per (part, split, method), and per split:value of each meta group."""
     values: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for record in records:
         keys = [record["split"]]
-        if group != "split" and group in record["meta"]:
-            keys.append(f"{record['split']}:{record['meta'][group]}")
+        keys += [f"{record['split']}:{record['meta'][g]}" for g in groups if g in record["meta"]]
         for name, answer in record["methods"].items():
             for key in keys:
                 bucket = values[(record["part"], key, name)]
@@ -86,12 +86,12 @@ def versions(model_name: str) -> dict:
     return found
 
 
-def write(out: Path, suite: Suite, records: list[dict], config: dict, group: str = "split") -> dict:
+def write(out: Path, suite: Suite, records: list[dict], config: dict, groups: tuple[str, ...] = ()) -> dict:
     """records.jsonl, results.json, summary.md and the suite's plot."""
     with (out / "records.jsonl").open("w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    rows = aggregate(records, group)
+    rows = aggregate(records, groups)
     results = {"benchmark": suite.name, "command": " ".join(["alu", *sys.argv[1:]]), "config": config,
                "versions": versions(config.get("model", "")), "notes": suite.notes, "aggregates": rows}
     (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -111,8 +111,9 @@ def _cell(stat: dict | None, percent: bool = True) -> str:
 def markdown(suite: Suite, rows: list[dict], results: dict) -> str:
     lines = [f"# alu eval {suite.name}", "", f"Command: `{results['command']}`", ""]
     lines += [f"- {note}" for note in suite.notes]
-    lines += ["", "Cells: mean [95% interval] (Wilson for rates, bootstrap for means); rates in %."]
-    columns = (["accuracy", "refused", "guessed"] if suite.mcq else ["leak", "rouge_l", "refused"])
+    lines += ["", "Cells: mean [95% interval] (Wilson for rates, bootstrap for means); rates in %. "
+              "fault: the model call failed (e.g. the prompt did not fit the context) and the answer is a refusal."]
+    columns = (["accuracy", "refused", "guessed"] if suite.mcq else ["leak", "rouge_l", "refused"]) + ["fault"]
     columns += ["latency_s", "llm_calls"]
     for part in dict.fromkeys(r["part"] for r in rows):
         for split in dict.fromkeys(r["split"] for r in rows if r["part"] == part):
@@ -120,7 +121,7 @@ def markdown(suite: Suite, rows: list[dict], results: dict) -> str:
                       "| method | n | " + " | ".join(columns) + " |", "|---" * (len(columns) + 2) + "|"]
             for row in (r for r in rows if r["part"] == part and r["split"] == split):
                 n = max(s["n"] for k, s in row.items() if isinstance(s, dict))
-                cells = [_cell(row.get(c), percent=c in ("accuracy", "refused", "guessed", "leak"))
+                cells = [_cell(row.get(c), percent=c in ("accuracy", "refused", "guessed", "leak", "fault"))
                          for c in columns]
                 lines.append(f"| {row['method']} | {n} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
