@@ -14,7 +14,7 @@ from .metrics import LeakDetector, is_refusal, mcq_correct, rouge_l_recall, summ
 from .runner import AnswerCache, cache_key, plan
 from .suites import Suite
 
-METRICS = ("leak", "refused", "fault", "rouge_l", "accuracy", "guessed", "latency_s", "llm_calls")
+METRICS = ("leak", "refused", "fault", "rouge_l", "accuracy", "guessed", "latency_s", "screen_s", "llm_calls")
 
 
 def detector(targets: list[Target], spellings: dict[str, list[str]]) -> LeakDetector:
@@ -28,6 +28,8 @@ def score(suite: Suite, item, record: dict, leaks: LeakDetector) -> dict:
     text, refused = answer["text"], answer["refused"] or is_refusal(answer["text"])
     scores: dict = {"refused": refused, "fault": bool(answer["trace"].get("error")),
                     "latency_s": record["latency_s"], "llm_calls": answer["llm_calls"]}
+    if "screen" in answer["trace"].get("steps", {}):  # alu: the part of the latency that depends on the list size
+        scores["screen_s"] = answer["trace"]["steps"]["screen"]
     if suite.mcq:
         correct, letter, guessed = mcq_correct(text, refused, item.answer_index, f"{item.id}/{record['key']}")
         scores.update(accuracy=correct, letter=letter, guessed=guessed)
@@ -114,7 +116,7 @@ def markdown(suite: Suite, rows: list[dict], results: dict) -> str:
     lines += ["", "Cells: mean [95% interval] (Wilson for rates, bootstrap for means); rates in %. "
               "fault: the model call failed (e.g. the prompt did not fit the context) and the answer is a refusal."]
     columns = (["accuracy", "refused", "guessed"] if suite.mcq else ["leak", "rouge_l", "refused"]) + ["fault"]
-    columns += ["latency_s", "llm_calls"]
+    columns += ["latency_s", "screen_s", "llm_calls"] if suite.name == "scale" else ["latency_s", "llm_calls"]
     for part in dict.fromkeys(r["part"] for r in rows):
         for split in dict.fromkeys(r["split"] for r in rows if r["part"] == part):
             lines += ["", f"## {part} / {split}" if len(suite.parts) > 1 else f"## {split}", "",
