@@ -14,6 +14,6 @@ $ALU eval tofu --split forget01 --limit 6 --split-limit retain=4 --split-limit r
   --split-limit world_facts=1 --max-tokens 64 $ALL --method-limit alu-paper@forget=2 --out $R/tofu
 $ALU eval attacks --limit 3 --max-tokens 64 $ALL --method-limit alu-paper@masking=1 --out $R/attacks
 $ALU eval wmdp --split-limit bio=3 --split-limit cyber=3 --split-limit mmlu=6 $BASE --out $R/wmdp
-$ALU eval scale --limit 1 --sizes 1,10,100,1000 --max-tokens 64 --methods alu,prompt,alu-paper \
-  --method-limit alu-paper=0 --method-limit alu-paper@n1=1 --method-limit alu-paper@n10=1 --out $R/scale --no-progress
-$ALU eval wpu --limit 2 --max-tokens 64 $BASE --out $R/wpu
+$ALU eval scale --limit 1 --sizes 1,1000 --max-tokens 64 --methods alu,prompt,alu-paper \
+  --method-limit alu-paper=0 --method-limit alu-paper@n1=1 --out $R/scale --no-progress
+$ALU eval wpu --limit 1 --max-tokens 64 $BASE --out $R/wpu
