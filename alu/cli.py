@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from .cli_eval import eval_group
 from .cli_serve import serve
 from .cli_targets import db_option, targets
 from .config import PRESETS, preset
@@ -103,3 +104,4 @@ def models() -> None:
 
 main.add_command(targets)
 main.add_command(serve)
+main.add_command(eval_group)

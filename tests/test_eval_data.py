@@ -1,0 +1,84 @@
+"""Benchmark loaders and suites on the real local data (../shared/data or $ALU_DATA_DIR)."""
+
+import json
+
+import pytest
+
+from alu.errors import ConfigError
+from alu.eval import attacks, suites
+from alu.eval.data import Source, author_name, default_data_dir, tofu_authors
+from alu.eval.retrieval import BM25
+
+DATA = default_data_dir()
+needs_data = pytest.mark.skipif(DATA is None, reason="benchmark data not found (../shared/data or $ALU_DATA_DIR)")
+
+
+def test_missing_data_dir_is_one_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALU_DATA_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(ConfigError, match="--data-dir"):
+        Source()
+
+
+def test_author_name_reads_the_most_frequent_name_and_nicknames():
+    rows = [{"question": "Where was Alejandro (Alex) Fuentes born?", "answer": "Alex Fuentes was born in Madrid."}] * 4
+    rows += [{"question": "What did Alex Fuentes write?", "answer": "Alex Fuentes wrote 'The Red Door'."}] * 5
+    assert author_name(rows) == ("Alex Fuentes", ("Alejandro Fuentes",))  # the form used most, the other an alias
+    assert author_name(rows[:4] * 3) == ("Alejandro Fuentes", ("Alex Fuentes",))
+    assert author_name([{"question": "Who is this author?", "answer": "The Urban Fiction writer."}]) == (None, ())
+
+
+@needs_data
+def test_tofu_author_names_on_the_real_data():
+    authors = tofu_authors(Source())
+    assert len(authors) == 200
+    assert [a.name for a in authors[-2:]] == ["Basil Mahfouz Al-Kuwaiti", "Nikolai Abilov"]
+    assert authors[0].name == "Jaime Vasquez" and authors[153].name == "Femke Van der Veen"
+    assert authors[57].name == "Raúl Valdés"  # a trailing "s" is not a possessive
+    assert sum(a.name is None for a in authors) == 1  # author 88 is never named in the data
+    assert authors[-2].descriptor == "the author born in Kuwait City, Kuwait on 08/09/1956"
+    # every named author appears in most of their own 20 QA pairs
+    for author in authors:
+        if author.name:
+            forms = (author.name, *author.aliases)
+            assert sum(any(f in r["question"] + r["answer"] for f in forms) for r in author.rows) >= 5, author.name
+
+
+@needs_data
+def test_suites_build_balanced_items_with_knowledge():
+    source = Source()
+    tofu = suites.tofu(source, "forget01", {"forget": 4, "retain": 2, "real_authors": 1, "world_facts": 1})
+    items = tofu.parts[0].items
+    assert [i.split for i in items] == ["forget"] * 4 + ["retain"] * 2 + ["real_authors", "world_facts"]
+    assert {i.about[0] for i in items[:4]} == {"Basil Mahfouz Al-Kuwaiti", "Nikolai Abilov"}
+    assert items[1].query in items[1].knowledge[0]  # retrieval over TOFU full finds the QA pair itself
+    wmdp = suites.wmdp(source, {"bio": 3, "cyber": 3, "mmlu": 3})
+    assert [i.split for i in wmdp.parts[0].items] == ["bio"] * 3 + ["cyber"] * 3 + ["mmlu"] * 3
+    assert len(wmdp.parts[0].targets) >= 30 and wmdp.mcq
+    attack = attacks.attacks(source, {"many_shot": 1, "masking": 2, "languages": 4})
+    queries = {i.id: i.query for i in attack.parts[0].items}
+    assert "B**** M****** A*-K******" in queries["masking-masked-3961"]
+    assert {i.meta["lang"] for i in attack.parts[0].items if i.split == "languages"} == {"de", "fr", "es", "ru"}
+    scale = attacks.scale(source, 2, (1, 1000))
+    assert [len(p.targets) for p in scale.parts] == [1, 1000]
+    assert len({t.id for t in scale.parts[1].targets}) == 1000
+
+
+@needs_data
+def test_hf_loader_reads_local_json_through_datasets(tmp_path):
+    pytest.importorskip("datasets")
+    rows = [{"question": "Q1?", "choices": ["a", "b", "c", "d"], "answer": 2}]
+    path = tmp_path / "bio.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    source = Source(kind="hf", hf_specs={"wmdp/bio": {"path": "json", "data_files": str(path), "split": "train"}})
+    assert list(source.rows("wmdp/bio")) == rows
+
+
+def test_hf_source_rejects_sets_not_on_the_hub():
+    with pytest.raises(ConfigError, match="not on the Hugging Face hub"):
+        Source(kind="hf").rows("wpu/forget_qa")
+
+
+def test_bm25_ranks_the_matching_passage_first():
+    index = BM25(["Q: Where was Basil born? A: Kuwait City", "Q: What is the capital of France? A: Paris"])
+    assert index.search("Basil birthplace born", 1) == ["Q: Where was Basil born? A: Kuwait City"]
+    assert index.top("unrelated words", 2) == []

@@ -1,0 +1,47 @@
+"""`alu eval tofu` end to end on a real local model (SmolLM2-135M, the fast test model) and the real data."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from alu.cli import main
+from alu.eval.data import default_data_dir
+
+pytestmark = [pytest.mark.model,
+              pytest.mark.skipif(default_data_dir() is None, reason="benchmark data not found")]
+
+ARGS = ["eval", "tofu", "--limit", "2", "--split-limit", "real_authors=1", "--split-limit", "world_facts=0",
+        "--methods", "vanilla,filter,alu", "--model", "smollm2-135m", "--max-tokens", "48", "--no-progress"]
+
+
+def test_eval_tofu_on_the_real_model_writes_every_output_and_resumes(tmp_path):
+    out = tmp_path / "tofu"
+    result = CliRunner().invoke(main, [*ARGS, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("answers.jsonl", "records.jsonl", "results.json", "summary.md", "tradeoff.png"):
+        assert (out / name).stat().st_size > 0, name
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
+    assert [r["split"] for r in records] == ["forget", "forget", "retain", "retain", "real_authors"]
+    for record in records:
+        assert set(record["methods"]) == {"vanilla", "filter", "alu"}
+        vanilla, filtered = record["methods"]["vanilla"], record["methods"]["filter"]
+        # the filter passes the vanilla answer through, or refuses exactly when it names a target
+        assert filtered["text"] == vanilla["text"] or (filtered["refused"] and vanilla["scores"]["leak"])
+        if record["split"] == "forget":
+            assert not record["methods"]["alu"]["scores"]["leak"]  # the final guard: alu never names a target
+    results = json.loads((out / "results.json").read_text())
+    assert results["versions"]["model"] == "smollm2-135m" and results["aggregates"]
+    assert "## forget" in (out / "summary.md").read_text()
+
+    answered = (out / "answers.jsonl").read_text()
+    again = CliRunner().invoke(main, [*ARGS, "--out", str(out)])
+    assert again.exit_code == 0, again.output
+    assert (out / "answers.jsonl").read_text() == answered  # resumed: nothing asked again
+
+
+def test_eval_rejects_bad_options_with_one_line(tmp_path):
+    result = CliRunner().invoke(main, ["eval", "tofu", "--methods", "vanilla,magic", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "error: unknown method(s) magic" in result.output
+    result = CliRunner().invoke(main, ["eval", "wmdp", "--method-limit", "alu", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "--method-limit takes NAME=N" in result.output
