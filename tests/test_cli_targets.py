@@ -141,5 +141,5 @@ def test_ask_with_the_embedded_model_refuses_a_question_about_a_registry_target(
                  "--json")
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
-    assert answer["refused"] and answer["trace"]["reason"] == "the question names a forget target"
+    assert answer["refused"] and answer["trace"]["reason"] == "the conversation names a forget target"
     assert answer["trace"]["candidates"] == ["J. K. Rowling"] and "Galbraith" not in answer["answer"]
