@@ -134,7 +134,7 @@ class TargetIndex:
             return scores
         probed = np.union1d(probed, np.asarray(rows, dtype=np.int64))
         scores = np.full(count, -np.inf, dtype=np.float32)
-        scores[probed] = (self._vectors[probed] @ queries.T).max(axis=1)
+        scores[probed] = (np.take(self._vectors, probed, axis=0) @ queries.T).max(axis=1)  # faster than [probed]
         return scores
 
     def similar(self, texts: list[str], limit: int) -> list[tuple[str, float]]:
