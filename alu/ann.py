@@ -40,13 +40,13 @@ class InvertedFile:
             self.cluster[row] = -1
 
     def probe(self, queries: np.ndarray, rows: int) -> np.ndarray | None:
-        """The rows (of the first rows) in the nprobe clusters closest to any query, sorted; None if untrained."""
+        """The rows (of the first rows) in the nprobe clusters closest to each query, sorted; None if untrained."""
         if self.centroids is None:
             return None
-        closeness = (queries @ self.centroids.T).max(axis=0)
+        closeness = queries @ self.centroids.T
         nprobe = min(self.nprobe, len(self.centroids))
         chosen = np.zeros(len(self.centroids) + 1, dtype=bool)  # the extra last entry is cluster -1: never chosen
-        chosen[np.argpartition(-closeness, nprobe - 1)[:nprobe]] = True
+        chosen[np.argpartition(-closeness, nprobe - 1, axis=1)[:, :nprobe].ravel()] = True
         return np.flatnonzero(chosen[self.cluster[:rows]])
 
     def train(self, matrix: np.ndarray, live: np.ndarray) -> None:
