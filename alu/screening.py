@@ -2,10 +2,8 @@
 
 The index stays cheap at 100,000 targets: mentions are found through dictionaries (cost per text independent of
 the number of targets), and target profiles live in a preallocated float32 matrix whose rows are reused after a
-remove, so adding or removing a target never rebuilds anything. Below 20,000 targets a similarity search scans
-the whole matrix; above, an inverted file (alu/ann.py) scans only the rows of the clusters nearest to the request.
-Profile vectors come from a persistent cache keyed by the text's sha256, so a restart encodes only profiles it has
-never seen.
+remove, so adding or removing a target never rebuilds anything. Profile vectors come from a persistent cache
+keyed by the text's sha256, so a restart encodes only profiles it has never seen.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .ann import InvertedFile
 from .embedding import DIM, EmbeddingCache, TextEncoder, default_cache, encode_cached
 from .matching import Mention, MentionIndex, split_sentences
 from .targets import Target
@@ -48,7 +45,6 @@ class TargetIndex:
         targets: list[Target] = (),
         embedder: TextEncoder | None = None,
         cache: EmbeddingCache | str | None = DEFAULT_CACHE,
-        ivf: InvertedFile | None = None,
     ) -> None:
         self.embedder = embedder
         self.cache = _cache_for(embedder, cache)
@@ -59,7 +55,6 @@ class TargetIndex:
         self._row: dict[str, int] = {}
         self._free: list[int] = []
         self._vectors = np.zeros((0, DIM), dtype=np.float32)
-        self.ivf = ivf or InvertedFile()  # approximate search once the registry is large
         self._lock = threading.RLock()  # a long-running process applies registry changes while it screens
         self.add_many(list(targets))
 
@@ -86,10 +81,6 @@ class TargetIndex:
             self._vectors[rows] = vectors
             for target, row in zip(new, rows, strict=True):
                 self._ids[row], self._row[target.id] = target.id, row
-            if self.ivf.due(len(self._row)):
-                self.ivf.train(self._vectors, np.fromiter(self._row.values(), dtype=np.int64))
-            else:
-                self.ivf.assign(self._vectors, np.array(rows))
 
     def add(self, target: Target) -> None:
         self.add_many([target])
@@ -106,7 +97,6 @@ class TargetIndex:
         row = self._row.pop(target_id, None)
         if row is not None:
             self._vectors[row] = 0.0
-            self.ivf.remove(row)
             self._ids[row] = None
             self._free.append(row)
 
@@ -121,20 +111,13 @@ class TargetIndex:
         self._ids.extend([None] * extra)
         return reused + list(range(start, start + extra))
 
-    def scores(self, texts: list[str], rows: list[int] = ()) -> np.ndarray | None:
-        """Per row, the best cosine between any of the texts and the row's profile. Free rows, and in a large
-        registry the rows outside the clusters nearest to the texts, get -inf; the given rows are always scored."""
+    def scores(self, texts: list[str]) -> np.ndarray | None:
+        """Per row, the best cosine between any of the texts and the row's profile (free rows: -inf)."""
         if self.embedder is None or not texts or not self._row:
             return None
-        queries, count = self.embedder.encode(texts), len(self._ids)
-        probed = self.ivf.probe(queries, count) if len(self._row) >= self.ivf.min_rows else None
-        if probed is None:
-            scores = (self._vectors[:count] @ queries.T).max(axis=1)
-            scores[self._free] = -np.inf
-            return scores
-        probed = np.union1d(probed, np.asarray(rows, dtype=np.int64))
-        scores = np.full(count, -np.inf, dtype=np.float32)
-        scores[probed] = (np.take(self._vectors, probed, axis=0) @ queries.T).max(axis=1)  # faster than [probed]
+        matrix = self._vectors[: len(self._ids)]
+        scores = (matrix @ self.embedder.encode(texts).T).max(axis=1)
+        scores[self._free] = -np.inf
         return scores
 
     def similar(self, texts: list[str], limit: int) -> list[tuple[str, float]]:
@@ -158,8 +141,7 @@ class TargetIndex:
                 self._candidate(found, mention.target_id).query_mentions.append(mention)
         for mention in self.mentions.find(answer):
             self._candidate(found, mention.target_id).answer_mentions.append(mention)
-        texts = split_sentences(answer) + [t for t in query_texts if t.strip()]
-        scores = self.scores(texts, [self._row[t] for t in found if t in self._row])
+        scores = self.scores(split_sentences(answer) + [t for t in query_texts if t.strip()])
         if scores is not None:
             for target_id, candidate in found.items():
                 candidate.similarity = float(scores[self._row[target_id]]) if target_id in self._row else 0.0
@@ -180,7 +162,7 @@ def _top(scores: np.ndarray, ids: list[str | None], k: int) -> list[tuple[str, f
         return []
     best = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
     best = best[np.argsort(-scores[best], kind="stable")]
-    return [(ids[i], float(scores[i])) for i in best if ids[i] is not None and scores[i] > -np.inf]
+    return [(ids[i], float(scores[i])) for i in best if ids[i] is not None]
 
 
 def _cache_for(embedder: TextEncoder | None, cache: EmbeddingCache | str | None) -> EmbeddingCache | None:

@@ -62,13 +62,6 @@ def load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def search_kind(index: TargetIndex) -> str:
-    ivf = index.ivf
-    if ivf.centroids is None or len(index) < ivf.min_rows:
-        return "exact scan"
-    return f"IVF ({len(ivf.centroids)} clusters, {ivf.nprobe} probed)"
-
-
 def build(targets, embedder) -> tuple[TargetIndex, float, float]:
     gc.collect()
     before, started = rss_mb(), time.perf_counter()
@@ -212,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         if model is not None:
             row.update(measure_e2e(index, model, e2e_queries(persons, args.queries), args.limit))
         rows[size] = row
-        print(f"size {size}: built in {build_s:.1f}s (encoded {index.encoded}), search {search_kind(index)}, "
+        print(f"size {size}: built in {build_s:.1f}s (encoded {index.encoded}), "
               f"screening p50 {row['p50_ms']:.1f} ms, load average {load()}", flush=True)
         del index
     report(rows, sizes, model, embedder)

@@ -3,14 +3,11 @@ TOFU/WPU names with the real MiniLM."""
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pytest
 from conftest import WordEmbedder
 
-from alu.ann import InvertedFile
-from alu.embedding import DIM, EmbeddingCache, get_embedder
+from alu.embedding import EmbeddingCache, get_embedder
 from alu.screening import TargetIndex
 from alu.targets import Target
 
@@ -96,76 +93,6 @@ def test_embedding_cache_hit_on_second_build(tmp_path):
 
 def test_fake_embedders_never_touch_the_user_cache():
     assert TargetIndex([VASQUEZ], embedder=WordEmbedder()).cache is None
-
-
-class RandomEmbedder:
-    """A random unit vector per text (seeded by the text), or the vector planted for it."""
-
-    def __init__(self) -> None:
-        self.planted: dict[str, np.ndarray] = {}
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        vectors = np.stack([self.planted.get(t, _random_vector(t)) for t in texts]).astype(np.float32)
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-
-
-def _random_vector(text: str) -> np.ndarray:
-    return np.random.default_rng(int.from_bytes(hashlib.sha256(text.encode()).digest()[:8])).standard_normal(DIM)
-
-
-def people(start: int, stop: int) -> list[Target]:
-    return [Target(f"Person{code(i)} Family{code(i)}") for i in range(start, stop)]
-
-
-def small_ivf() -> InvertedFile:
-    return InvertedFile(centroids=16, nprobe=3, min_rows=500)
-
-
-def test_ivf_add_remove_readd():
-    index = TargetIndex(people(0, 600), embedder=RandomEmbedder(), ivf=small_ivf())
-    assert index.ivf.trainings == 1 and (index.ivf.cluster[:600] >= 0).all()
-    gone = people(7, 8)[0]
-    row = index._row[gone.id]
-    assert index.similar([gone.profile], 1) == [(gone.id, pytest.approx(1.0))]  # its own cluster is probed
-    index.remove(gone.id)
-    assert index.ivf.cluster[row] == -1 and gone.id not in [t for t, _ in index.similar([gone.profile], 50)]
-    index.add(gone)
-    assert index._row[gone.id] == row and index.ivf.cluster[row] >= 0  # the freed row is reused and reassigned
-    assert index.similar([gone.profile], 1) == [(gone.id, pytest.approx(1.0))]
-    assert index.ivf.trainings == 1
-
-
-def test_ivf_trains_at_threshold_and_retrains_when_rows_double():
-    index = TargetIndex(people(0, 499), embedder=RandomEmbedder(), ivf=small_ivf())
-    assert index.ivf.centroids is None and index.ivf.probe(np.zeros((1, DIM)), 499) is None  # exact scan
-    index.add_many(people(499, 700))
-    assert index.ivf.trainings == 1 and index.ivf.trained_at == 700
-    index.add_many(people(700, 1399))
-    assert index.ivf.trainings == 1 and (index.ivf.cluster[:1399] >= 0).all()  # new rows assigned, no retrain
-    index.add_many(people(1399, 1400))
-    assert index.ivf.trainings == 2 and index.ivf.trained_at == 1400
-
-
-def test_ivf_search_matches_exact_on_planted_near_duplicates():
-    embedder, rng = RandomEmbedder(), np.random.default_rng(1)
-    crowd, planted = people(0, 3000), people(5000, 5040)
-    queries = [f"a question about topic {code(i)}" for i in range(len(planted))]
-    for target, query in zip(planted, queries, strict=True):
-        embedder.planted[target.profile] = embedder.encode([query])[0] + 0.25 * rng.standard_normal(DIM) / DIM**0.5
-    approx = TargetIndex(crowd + planted, embedder=embedder, ivf=InvertedFile(centroids=32, nprobe=4, min_rows=500))
-    exact = TargetIndex(crowd + planted, embedder=embedder, ivf=InvertedFile(min_rows=10**9))
-    assert approx.ivf.centroids is not None and exact.ivf.centroids is None
-    for target, query in zip(planted, queries, strict=True):
-        (found, score), = approx.similar([query], 1)
-        assert [(found, pytest.approx(score))] == exact.similar([query], 1) and found == target.id and score > 0.9
-        assert ids(approx.screen([query], "", 16, 0.45)) == [target.id]
-    probed = approx.ivf.probe(embedder.encode([queries[0]]), len(approx._ids))
-    assert len(probed) < 3040 / 2  # only a few clusters are scanned
-    outside = next(t for t in crowd if approx._row[t.id] not in probed)  # a mentioned target is scored exactly
-    texts = [queries[0], f"What about {outside.name}?"]
-    approx_found, exact_found = ({c.target.id: c.similarity for c in index.screen(texts, "", 16, 0.45)}
-                                 for index in (approx, exact))
-    assert approx_found == pytest.approx(exact_found) and set(approx_found) == {outside.id, planted[0].id}
 
 
 @pytest.fixture(scope="module")
