@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import tempfile
 import time
@@ -55,6 +56,10 @@ def qwen_tokens():
 
     llama = Llama(model_path=str(resolve_gguf("qwen2.5-coder-0.5b")), vocab_only=True, verbose=False)
     return lambda text: len(llama.tokenize(text.encode(), add_bos=False))
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def build(targets, embedder) -> tuple[TargetIndex, float, float]:
@@ -182,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         model = ReplayVanilla(get_model("qwen2.5-coder-0.5b"))
     print(f"persons: {len(persons)} (TOFU {sum(p.source == 'tofu' for p in persons)}, "
           f"WPU {sum(p.source == 'wpu' for p in persons)}); candidates limit {args.limit}; "
-          f"similarity floor {MIN_SIMILARITY}; screening queries {len(queries)} x 3 runs")
+          f"similarity floor {MIN_SIMILARITY}; screening queries {len(queries)} x 3 runs; "
+          f"load average at start {load()}")
     if model is not None:  # compute the vanilla answers once, so every size measures the same replayed path
         measure_e2e(TargetIndex([], embedder=embedder), model, e2e_queries(persons, args.queries), args.limit)
     rows = {}
@@ -200,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             row.update(measure_e2e(index, model, e2e_queries(persons, args.queries), args.limit))
         rows[size] = row
         print(f"size {size}: built in {build_s:.1f}s (encoded {index.encoded}), "
-              f"screening p50 {row['p50_ms']:.1f} ms", flush=True)
+              f"screening p50 {row['p50_ms']:.1f} ms, load average {load()}", flush=True)
         del index
     report(rows, sizes, model, embedder)
     return 0
