@@ -10,9 +10,9 @@ ALU="${ALU:-python -m alu}"
 R=docs/results
 BASE="--methods vanilla,prompt,filter,icul,alu --no-progress"
 ALL="--methods vanilla,prompt,filter,icul,alu-paper,alu --method-limit alu-paper=0 --no-progress"
-$ALU eval tofu --split forget01 --limit 6 --split-limit retain=4 --split-limit real_authors=1 \
-  --split-limit world_facts=1 --max-tokens 64 $ALL --method-limit alu-paper@forget=2 --out $R/tofu
-$ALU eval attacks --limit 3 --max-tokens 64 $ALL --method-limit alu-paper@masking=1 --out $R/attacks
+$ALU eval tofu --split forget01 --limit 20 --split-limit retain=20 --split-limit real_authors=4 \
+  --split-limit world_facts=4 --max-tokens 64 $ALL --method-limit alu-paper@forget=2 --out $R/tofu
+$ALU eval attacks --limit 8 --max-tokens 64 $ALL --method-limit alu-paper@masking=1 --out $R/attacks
 $ALU eval wmdp --split-limit bio=3 --split-limit cyber=3 --split-limit mmlu=6 $BASE --out $R/wmdp
 $ALU eval scale --limit 1 --sizes 1,1000 --max-tokens 64 --methods alu,prompt,alu-paper \
   --method-limit alu-paper=0 --method-limit alu-paper@n1=1 --out $R/scale --no-progress
