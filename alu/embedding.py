@@ -7,6 +7,7 @@ import hashlib
 import os
 import sqlite3
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -26,22 +27,50 @@ class TextEncoder(Protocol):
 
 
 class Embedder:
-    """Unit-length sentence vectors; cosine similarity is a dot product."""
+    """Unit-length sentence vectors; cosine similarity is a dot product.
+
+    Concurrent callers share forward passes: while one pass runs, new requests queue, and whoever takes the model
+    next encodes every queued request in one batch (a server's requests cost one pass per batch, not one each).
+    """
 
     cache_key = MODEL_NAME  # embedders with a cache_key get their vectors cached on disk
 
     def __init__(self) -> None:
         self._model = _load_minilm()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the model: one forward pass at a time
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Request] = []
+        self.passes = 0  # forward passes run (for tests and benchmarks)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
+        request = _Request(list(texts))
+        with self._queue_lock:
+            self._queue.append(request)
+        while request.vectors is None:
+            with self._lock:
+                if request.vectors is None:
+                    self._encode_queued()
+        return request.vectors
+
+    def _encode_queued(self) -> None:
+        with self._queue_lock:
+            batch, self._queue = self._queue, []
+        texts = [text for request in batch for text in request.texts]
         batch_size = 256 if len(texts) > 256 else 64  # big batches are about 2x faster for bulk encoding on CPU
-        with self._lock:
-            vectors = self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                                         convert_to_numpy=True)
-        return vectors.astype(np.float32)
+        vectors = self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
+        self.passes += 1
+        start = 0
+        for request in batch:
+            request.vectors = vectors[start : start + len(request.texts)].astype(np.float32)
+            start += len(request.texts)
+
+
+@dataclass
+class _Request:
+    texts: list[str]
+    vectors: np.ndarray | None = None
 
 
 class EmbeddingCache:

@@ -3,6 +3,8 @@ TOFU/WPU names with the real MiniLM."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 from conftest import WordEmbedder
@@ -120,3 +122,14 @@ def test_recall_on_real_tofu_and_wpu_names(real_sample, tmp_path):
     for kind in ("direct", "alias", "last_name"):
         assert recall[kind] >= 0.99, recall
     assert recall["masked"] >= 0.9 and recall["misspelled"] >= 0.9, recall
+
+
+def test_concurrent_encodes_share_forward_passes_and_get_their_own_vectors():
+    embedder = get_embedder()
+    sentences = [f"Sentence number {i} is about topic {i % 7}." for i in range(48)]
+    expected = embedder.encode(sentences)
+    before = embedder.passes
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda i: embedder.encode(sentences[i : i + 2]), range(0, 48, 2)))
+    assert np.allclose(np.vstack(results), expected, atol=1e-4)
+    assert embedder.passes - before < 24  # 24 requests, fewer forward passes
