@@ -78,7 +78,9 @@ class Unlearner:
             changes = self.store.changes_since(self._applied_seq)
             latest = {change.target_id: change for change in changes}  # only the last change of a target matters
             for change in latest.values():
-                self.index.remove(change.target_id)
+                if change.action == "remove":
+                    self.index.remove(change.target_id)
+            # add_many replaces a changed target in place: no moment where a concurrent request misses it
             self.index.add_many([change.target for change in latest.values() if change.action != "remove"])
             self._applied_seq = max((change.seq for change in changes), default=self._applied_seq)
 
