@@ -111,19 +111,26 @@ class TargetIndex:
         self._ids.extend([None] * extra)
         return reused + list(range(start, start + extra))
 
-    def scores(self, texts: list[str]) -> np.ndarray | None:
-        """Per row, the best cosine between any of the texts and the row's profile (free rows: -inf)."""
+    def encode(self, texts: list[str]) -> np.ndarray | None:
+        """Vectors of the texts, or None when there is nothing to compare. Runs outside the index lock, so
+        concurrent requests reach the embedder together (it batches them)."""
         if self.embedder is None or not texts or not self._row:
             return None
-        matrix = self._vectors[: len(self._ids)]
-        scores = (matrix @ self.embedder.encode(texts).T).max(axis=1)
+        return self.embedder.encode(texts)
+
+    def scores(self, vectors: np.ndarray | None) -> np.ndarray | None:
+        """Per row, the best cosine between any of the vectors and the row's profile (free rows: -inf)."""
+        if vectors is None or not self._row:
+            return None
+        scores = (self._vectors[: len(self._ids)] @ vectors.T).max(axis=1)
         scores[self._free] = -np.inf
         return scores
 
     def similar(self, texts: list[str], limit: int) -> list[tuple[str, float]]:
         """Targets whose profile is most similar to any of the texts, best first."""
+        vectors = self.encode(texts)
         with self._lock:
-            scores = self.scores(texts)
+            scores = self.scores(vectors)
             if scores is None or limit <= 0:
                 return []
             return _top(scores, self._ids, min(limit, len(self._row)))
@@ -131,17 +138,19 @@ class TargetIndex:
     def screen(self, query_texts: list[str], answer: str, limit: int, min_similarity: float) -> list[Candidate]:
         """At most limit candidates: targets mentioned in query or answer (full names and aliases first), then
         the targets whose profile is most similar to a sentence of the answer or a user turn."""
+        vectors = self.encode(split_sentences(answer) + [t for t in query_texts if t.strip()])
         with self._lock:
-            return self._screen(query_texts, answer, limit, min_similarity)
+            return self._screen(query_texts, answer, vectors, limit, min_similarity)
 
-    def _screen(self, query_texts: list[str], answer: str, limit: int, min_similarity: float) -> list[Candidate]:
+    def _screen(self, query_texts: list[str], answer: str, vectors: np.ndarray | None, limit: int,
+                min_similarity: float) -> list[Candidate]:
         found: dict[str, Candidate] = {}
         for text in query_texts:
             for mention in self.mentions.find(text):
                 self._candidate(found, mention.target_id).query_mentions.append(mention)
         for mention in self.mentions.find(answer):
             self._candidate(found, mention.target_id).answer_mentions.append(mention)
-        scores = self.scores(split_sentences(answer) + [t for t in query_texts if t.strip()])
+        scores = self.scores(vectors)
         if scores is not None:
             for target_id, candidate in found.items():
                 candidate.similarity = float(scores[self._row[target_id]]) if target_id in self._row else 0.0
