@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
-import time
 
 import httpx
 import pytest
+from server_helpers import free_port, start
 
 from alu import Unlearner
 from alu.errors import ModelCallError
@@ -18,32 +16,16 @@ from alu.models.catalog import DEFAULT_MODEL, resolve_gguf
 pytestmark = pytest.mark.server
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server_url():
+def server_url(tmp_path_factory):
     port = free_port()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(resolve_gguf(DEFAULT_MODEL)),
                "--model_alias", "qwen", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/v1"
+    process = start(command, tmp_path_factory.mktemp("llama-server") / "server.log", port, "/v1/models")
     try:
-        for _ in range(120):
-            try:
-                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("llama_cpp.server did not start")
-        yield url
+        yield f"{process.url}/v1"
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        process.stop()
 
 
 def test_plain_and_json_calls(server_url):
