@@ -88,7 +88,7 @@ def run_model(name: str, targets: list[Target], cases: list[dict]) -> list[str]:
             except Exception:
                 variants = []
             for variant in variants or [""]:
-                leaked = bool(index.mentions.find(variant)) or _similar(embedder, variant, leaks, agents)
+                leaked = bool(index.mentions.find(variant)) or _similar(variant, leaks, agents)
                 kept = len(content_words(variant, names) & original_words) / max(len(original_words), 1)
                 erase_rows[label].append((leaked, kept, not variant))
         clean = agents._redact(case["answer"], leaks, index.mentions).replace("[REDACTED]", "someone")
@@ -112,7 +112,7 @@ def run_model(name: str, targets: list[Target], cases: list[dict]) -> list[str]:
     return lines
 
 
-def _similar(embedder, text: str, leaks: list[Leak], agents: Agents) -> bool:
+def _similar(text: str, leaks: list[Leak], agents: Agents) -> bool:
     if not text:
         return False
     ratings = agents._similarity_ratings([text], leaks)
