@@ -85,7 +85,8 @@ class Agents:
         undecided = [c for c in candidates if not c.answer_mentions]
         sure = [c for c in undecided if c.similarity >= self.config.sim_leak]
         floor = 0.0 if self.config.strict else self.config.sim_confirm
-        unsure = [c for c in undecided if c not in sure and c.similarity >= floor]
+        # a target the system turns name is asked about whatever its similarity: the answer may draw on that text
+        unsure = [c for c in undecided if c not in sure and (c.similarity >= floor or c.context_mentions)]
         unsure = sorted(unsure, key=lambda c: -c.similarity)[: self.config.max_llm_candidates]
         leaks += [Leak(c.target, direct=False) for c in sure]
         if unsure:

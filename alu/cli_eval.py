@@ -61,7 +61,7 @@ def eval_group() -> None:
 
 
 def _run(suite_builder, opts: dict, groups: tuple[str, ...] = ()) -> None:
-    from .eval import report, runner
+    from .eval import logprob, report, runner
     from .eval.data import Source
     from .eval.methods import METHODS
     from .eval.suites import check_limit
@@ -96,8 +96,11 @@ def _run(suite_builder, opts: dict, groups: tuple[str, ...] = ()) -> None:
     cache = runner.run(suite, methods, out, model_factory, embedder_factory, method_limits, opts["seed"],
                        opts["progress"])
     records = report.collect(suite, cache, methods, method_limits)
+    scored = None
+    if suite.scored and "vanilla" in methods:
+        scored = logprob.run(suite.scored, out, model_factory, suite.fingerprint, opts["progress"])
     config = {k: v for k, v in opts.items() if k not in ("api_key", "progress")}
-    report.write(out, suite, records, config, groups)
+    report.write(out, suite, records, config, groups, scored)
     click.echo((out / "summary.md").read_text(encoding="utf-8"))
 
 

@@ -110,10 +110,13 @@ class Unlearner:
     def _answer(self, query: str, history: list[Message], trace: Trace, agents: Agents) -> str | None:
         config = agents.config
         answer = agents.vanilla(query, history, trace)
-        # The whole conversation counts as the question: earlier user turns, and earlier assistant (or system)
-        # turns too, since a client can paste a leaked answer back into its history.
-        turns = [m["content"] for m in history] + [query]
-        candidates = self._screen(turns, answer, trace, config)
+        # The whole conversation counts as the question: earlier user turns, and earlier assistant turns too, since
+        # a client can paste a leaked answer back into its history. System turns are the deployer's own material
+        # (instructions, retrieved passages): a target they name becomes a candidate the audit checks the answer
+        # for, not a reason to refuse before the answer is read.
+        asked = [m["content"] for m in history if m["role"] != "system"] + [query]
+        context = [m["content"] for m in history if m["role"] == "system"]
+        candidates = self._screen(asked, answer, context, trace, config)
         if config.refuse_query_mentions and any(c.query_mentions for c in candidates):
             return _refuse(trace, "the conversation names a forget target")
         leaks = agents.audit(answer, candidates, trace)
@@ -134,13 +137,14 @@ class Unlearner:
         trace.path = "rewrite"
         return composed
 
-    def _screen(self, turns: list[str], answer: str, trace: Trace, config: PipelineConfig) -> list[Candidate]:
+    def _screen(self, asked: list[str], answer: str, context: list[str], trace: Trace,
+                config: PipelineConfig) -> list[Candidate]:
         step = trace.step("screen")
         started = time.monotonic()
         if config.prompt_scope == "all":
             candidates = [Candidate(t) for t in self.targets]
         else:
-            candidates = self.index.screen(turns, answer, config.max_candidates, config.sim_confirm)
+            candidates = self.index.screen(asked, answer, config.max_candidates, config.sim_confirm, context)
         step.latency_s = time.monotonic() - started
         trace.candidates = [c.target.name for c in candidates]
         return candidates

@@ -28,12 +28,13 @@ class Candidate:
     target: Target
     query_mentions: list[Mention] = field(default_factory=list)
     answer_mentions: list[Mention] = field(default_factory=list)
+    context_mentions: list[Mention] = field(default_factory=list)  # in system turns: the answer may draw on them
     similarity: float = 0.0  # best cosine between a sentence of query/answer and the target's profile
 
     @property
     def rank(self) -> tuple[int, float]:
         """Sort key: the strongest mention form first (full names and aliases), then embedding similarity."""
-        forms = [FORM_RANK[m.form] for m in self.query_mentions + self.answer_mentions]
+        forms = [FORM_RANK[m.form] for m in self.query_mentions + self.answer_mentions + self.context_mentions]
         return (min(forms, default=3), -self.similarity)
 
 
@@ -135,21 +136,22 @@ class TargetIndex:
                 return []
             return _top(scores, self._ids, min(limit, len(self._row)))
 
-    def screen(self, query_texts: list[str], answer: str, limit: int, min_similarity: float) -> list[Candidate]:
-        """At most limit candidates: targets mentioned in query or answer (full names and aliases first), then
-        the targets whose profile is most similar to a sentence of the answer or a user turn."""
+    def screen(self, query_texts: list[str], answer: str, limit: int, min_similarity: float,
+               context: list[str] = ()) -> list[Candidate]:
+        """At most limit candidates: targets mentioned in query, answer or context (full names and aliases first),
+        then the targets whose profile is most similar to a sentence of the answer or a user turn."""
         vectors = self.encode(split_sentences(answer) + [t for t in query_texts if t.strip()])
         with self._lock:
-            return self._screen(query_texts, answer, vectors, limit, min_similarity)
+            return self._screen(query_texts, answer, context, vectors, limit, min_similarity)
 
-    def _screen(self, query_texts: list[str], answer: str, vectors: np.ndarray | None, limit: int,
-                min_similarity: float) -> list[Candidate]:
+    def _screen(self, query_texts: list[str], answer: str, context: list[str], vectors: np.ndarray | None,
+                limit: int, min_similarity: float) -> list[Candidate]:
         found: dict[str, Candidate] = {}
-        for text in query_texts:
-            for mention in self.mentions.find(text):
-                self._candidate(found, mention.target_id).query_mentions.append(mention)
-        for mention in self.mentions.find(answer):
-            self._candidate(found, mention.target_id).answer_mentions.append(mention)
+        sources = ((query_texts, "query_mentions"), ([answer], "answer_mentions"), (context, "context_mentions"))
+        for texts, kind in sources:
+            for text in texts:
+                for mention in self.mentions.find(text):
+                    getattr(self._candidate(found, mention.target_id), kind).append(mention)
         scores = self.scores(vectors)
         if scores is not None:
             for target_id, candidate in found.items():

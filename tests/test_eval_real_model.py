@@ -33,11 +33,17 @@ def test_eval_tofu_on_the_real_model_writes_every_output_and_resumes(tmp_path):
     results = json.loads((out / "results.json").read_text())
     assert results["versions"]["model"] == "smollm2-135m" and results["aggregates"]
     assert "## forget" in (out / "summary.md").read_text()
+    # TOFU's probability and truth ratio of the vanilla agent, from the local model's log-probabilities
+    scored = {row["split"]: row for row in results["logprobs"]["aggregates"]}
+    assert {s: row["probability"]["n"] for s, row in scored.items()} == {"forget": 2, "retain": 2, "real_authors": 1}
+    assert all(0 < row["probability"]["mean"] <= 1 and row["truth_ratio"]["mean"] > 0 for row in scored.values())
+    assert "Log-probability metrics" in (out / "summary.md").read_text()
 
-    answered = (out / "answers.jsonl").read_text()
+    answered, scored_before = (out / "answers.jsonl").read_text(), (out / "logprobs.jsonl").read_text()
     again = CliRunner().invoke(main, [*ARGS, "--out", str(out)])
     assert again.exit_code == 0, again.output
     assert (out / "answers.jsonl").read_text() == answered  # resumed: nothing asked again
+    assert (out / "logprobs.jsonl").read_text() == scored_before
 
 
 def test_eval_rejects_bad_options_with_one_line(tmp_path):

@@ -88,7 +88,7 @@ def test_interrupted_run_resumes_without_recomputing(tmp_path):
     first = Interrupting(5, vanilla=vanilla_reply)
     with pytest.raises(KeyboardInterrupt):
         runner.run(suite, methods, tmp_path, lambda: first, WordEmbedder, progress=False)
-    done_after_first = len(runner.AnswerCache(tmp_path).done)
+    done_after_first = len(runner.JsonlCache(tmp_path / runner.CACHE_FILE).done)
     assert 0 < done_after_first < planned
 
     second = ScriptedModel(vanilla=vanilla_reply)
@@ -127,7 +127,7 @@ def test_method_limit_and_report_files(tmp_path):
 
 def test_a_truncated_cache_line_is_ignored(tmp_path):
     (tmp_path / runner.CACHE_FILE).write_text('{"key": "a", "answer": {}}\n{"key": "b", "ans')
-    assert list(runner.AnswerCache(tmp_path).done) == ["a"]
+    assert list(runner.JsonlCache(tmp_path / runner.CACHE_FILE).done) == ["a"]
 
 
 def test_a_method_limit_can_target_one_split():

@@ -139,3 +139,15 @@ def test_trace_records_costs_and_is_printable():
     assert [s.agent for s in trace.steps] == ["vanilla", "screen", "audit", "erase", "critic", "composer"]
     assert sum(s.llm_calls for s in trace.steps) == 5
     assert "path: rewrite" in trace.summary() and trace.to_dict()["steps"][0]["prompt_tokens"] == 10
+
+
+def test_system_turn_naming_a_target_is_audited_not_refused():
+    """Retrieved passages in a system turn name the target: the answer is checked, and only a leak is erased."""
+    passages = [{"role": "system", "content": "Passages: J.K. Rowling was born in Yate in 1965."}]
+    model = ScriptedModel(vanilla="The author was born in Yate in 1965.", confirm=as_json(leaked=[]))
+    result = unlearner(model).ask("Where was the author of Harry Potter born?", history=passages)
+    assert not result.refused and result.text == "The author was born in Yate in 1965."
+    assert model.calls == ["vanilla", "confirm"] and result.trace.candidates == ["J. K. Rowling"]
+    leaky = ScriptedModel(vanilla="J.K. Rowling was born in Yate.", smooth=CLEAN_REWRITE, critic=as_json(ratings=[5]))
+    result = unlearner(leaky).ask("Where was the author of Harry Potter born?", history=passages)
+    assert "Rowling" not in result.text and result.trace.detected == ["J. K. Rowling"]

@@ -66,3 +66,17 @@ def test_cli_ask_forget_explain_and_json():
     plain = subprocess.run([*ALU, "ask", QUESTION, "--json"], capture_output=True, text=True, timeout=300)
     record = json.loads(plain.stdout)
     assert "Rowling" in record["answer"] and record["trace"]["path"] == "fast"
+
+
+def test_token_logprobs_score_the_models_own_answer_above_a_wrong_one(model):
+    """Log-softmax over the raw logits: the greedy reply is likely token by token, a wrong fact is not."""
+    messages = [{"role": "system", "content": "You are a helpful assistant."},
+                {"role": "user", "content": "What is the capital of France?"}]
+    greedy = model.chat(messages, GenerationParams(max_tokens=16)).text
+    own = model.token_logprobs(messages, greedy)
+    wrong = model.token_logprobs(messages, greedy.replace("Paris", "Berlin"))
+    assert "Paris" in greedy and all(lp <= 0 for lp in own + wrong)
+    assert sum(own) / len(own) > -0.3 > sum(wrong) / len(wrong)
+    other = model.token_logprobs([*messages[:1], {"role": "user", "content": "Name a colour."}], "Blue.")
+    assert model.token_logprobs(messages, greedy) == pytest.approx(own)  # the cached prompt state is not stale
+    assert other and model.token_logprobs(messages, "") == []

@@ -84,10 +84,14 @@ def knowledge_messages(item: Item) -> list[Message]:
     return [{"role": "system", "content": render("eval_knowledge", passages=passages)}]
 
 
+def ask_messages(system: str, item: Item, shots: list[Message] = ()) -> list[Message]:
+    """What the backbone is sent: the system prompt, the retrieved knowledge, any examples, the question."""
+    return [{"role": "system", "content": system}, *knowledge_messages(item), *shots,
+            {"role": "user", "content": item.query}]
+
+
 def _chat(setup: Setup, system: str, item: Item, shots: list[Message] = ()) -> str:
-    messages = [{"role": "system", "content": system}, *knowledge_messages(item), *shots,
-                {"role": "user", "content": item.query}]
-    return setup.model.chat(messages, setup.params()).text.strip()
+    return setup.model.chat(ask_messages(system, item, shots), setup.params()).text.strip()
 
 
 class Vanilla:

@@ -6,6 +6,7 @@ import math
 import random
 import re
 from functools import cache
+from importlib import resources
 
 import numpy as np
 
@@ -30,6 +31,33 @@ def _scorer():
 def rouge_l_recall(gold: str, generated: str) -> float:
     """ROUGE-L recall of the generation against the gold answer, as TOFU computes it (stemmer on)."""
     return float(_scorer().score(gold, generated)["rougeL"].recall)
+
+
+FACT_LEAK_AT = 0.5  # an answer that repeats half of the gold answer's own facts leaks it
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    text = resources.files("alu.eval.assets").joinpath("stopwords.txt").read_text(encoding="utf-8")
+    words = [w for line in text.splitlines() if not line.startswith("#") for w in line.split()]
+    return frozenset(token for w in words for token in _scorer()._tokenizer.tokenize(w))
+
+
+def fact_words(gold: str, question: str, names: list[str] = ()) -> set[str]:
+    """The gold answer's own content words (stemmed): not in the question, not a target's name, not a stop word."""
+    tokenize = _scorer()._tokenizer.tokenize
+    given = set(tokenize(question)) | {t for name in names for t in tokenize(name)} | _stopwords()
+    return {t for t in tokenize(gold) if t not in given}
+
+
+def fact_recall(gold: str, answer: str, question: str, names: list[str] = ()) -> float | None:
+    """Share of the gold answer's own facts (fact_words) that the answer repeats; None when the gold has none.
+
+    A name-free answer can still leak ("The author is male."): this counts what the name-leak rate misses."""
+    facts = fact_words(gold, question, names)
+    if not facts:
+        return None
+    return len(facts & set(_scorer()._tokenizer.tokenize(answer))) / len(facts)
 
 
 _LETTER_PATTERNS = [

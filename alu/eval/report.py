@@ -10,11 +10,13 @@ from importlib import metadata
 from pathlib import Path
 
 from ..targets import Target
-from .metrics import LeakDetector, is_refusal, mcq_correct, rouge_l_recall, summarize
-from .runner import AnswerCache, cache_key, plan
+from . import logprob
+from .metrics import FACT_LEAK_AT, LeakDetector, fact_recall, is_refusal, mcq_correct, rouge_l_recall, summarize
+from .runner import JsonlCache, cache_key, plan
 from .suites import Suite
 
-METRICS = ("leak", "refused", "fault", "rouge_l", "accuracy", "guessed", "latency_s", "screen_s", "llm_calls")
+RATES = ("leak", "fact_leak", "refused", "fault", "accuracy", "guessed")
+METRICS = (*RATES, "rouge_l", "latency_s", "screen_s", "llm_calls")
 
 
 def detector(targets: list[Target], spellings: dict[str, list[str]]) -> LeakDetector:
@@ -38,10 +40,13 @@ def score(suite: Suite, item, record: dict, leaks: LeakDetector) -> dict:
     scores.update(leaked=leaked, leak=bool(leaked))
     if item.gold is not None:
         scores["rouge_l"] = rouge_l_recall(item.gold, text)
+        recall = fact_recall(item.gold, text, item.query, item.about)
+        if recall is not None:
+            scores.update(fact=recall, fact_leak=recall >= FACT_LEAK_AT)
     return scores
 
 
-def collect(suite: Suite, cache: AnswerCache, method_names: list[str], method_limits: dict[str, int]) -> list[dict]:
+def collect(suite: Suite, cache: JsonlCache, method_names: list[str], method_limits: dict[str, int]) -> list[dict]:
     """One record per item: the query, gold, and each method's answer, trace summary and scores."""
     records: dict[tuple[str, str], dict] = {}
     detectors = {p.name: detector(p.targets, suite.spellings) for p in suite.parts}
@@ -88,14 +93,17 @@ def versions(model_name: str) -> dict:
     return found
 
 
-def write(out: Path, suite: Suite, records: list[dict], config: dict, groups: tuple[str, ...] = ()) -> dict:
-    """records.jsonl, results.json, summary.md and the suite's plot."""
+def write(out: Path, suite: Suite, records: list[dict], config: dict, groups: tuple[str, ...] = (),
+          scored: list[dict] | None = None) -> dict:
+    """records.jsonl, results.json, summary.md and the suite's plot (with the log-prob metrics when scored)."""
     with (out / "records.jsonl").open("w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     rows = aggregate(records, groups)
     results = {"benchmark": suite.name, "command": " ".join(["alu", *sys.argv[1:]]), "config": config,
                "versions": versions(config.get("model", "")), "notes": suite.notes, "aggregates": rows}
+    if scored is not None:
+        results["logprobs"] = {"aggregates": logprob.aggregate(scored), "records": scored}
     (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "summary.md").write_text(markdown(suite, rows, results), encoding="utf-8")
     plot(out, suite, rows)
@@ -114,8 +122,11 @@ def markdown(suite: Suite, rows: list[dict], results: dict) -> str:
     lines = [f"# alu eval {suite.name}", "", f"Command: `{results['command']}`", ""]
     lines += [f"- {note}" for note in suite.notes]
     lines += ["", "Cells: mean [95% interval] (Wilson for rates, bootstrap for means); rates in %. "
-              "fault: the model call failed (e.g. the prompt did not fit the context) and the answer is a refusal."]
-    columns = (["accuracy", "refused", "guessed"] if suite.mcq else ["leak", "rouge_l", "refused"]) + ["fault"]
+              "fault: the model call failed (e.g. the prompt did not fit the context) and the answer is a refusal. "
+              f"leak: the answer names a target; fact_leak: it repeats at least {FACT_LEAK_AT:.0%} of the gold "
+              "answer's own content words (those not in the question, not a name, not a stop word)."]
+    columns = (["accuracy", "refused", "guessed"] if suite.mcq else ["leak", "fact_leak", "rouge_l", "refused"])
+    columns += ["fault"]
     columns += ["latency_s", "screen_s", "llm_calls"] if suite.name == "scale" else ["latency_s", "llm_calls"]
     for part in dict.fromkeys(r["part"] for r in rows):
         for split in dict.fromkeys(r["split"] for r in rows if r["part"] == part):
@@ -123,9 +134,16 @@ def markdown(suite: Suite, rows: list[dict], results: dict) -> str:
                       "| method | n | " + " | ".join(columns) + " |", "|---" * (len(columns) + 2) + "|"]
             for row in (r for r in rows if r["part"] == part and r["split"] == split):
                 n = max(s["n"] for k, s in row.items() if isinstance(s, dict))
-                cells = [_cell(row.get(c), percent=c in ("accuracy", "refused", "guessed", "leak", "fault"))
-                         for c in columns]
+                cells = [_cell(row.get(c), percent=c in RATES) for c in columns]
                 lines.append(f"| {row['method']} | {n} | " + " | ".join(cells) + " |")
+    if "logprobs" in results:
+        lines += ["", "## Log-probability metrics of the vanilla agent (TOFU)", "",
+                  "probability: normalised P(gold answer); on real authors and world facts its share among the "
+                  "options. R: truth ratio (perturbed over paraphrased); truth: TOFU's min(R, 1/R) on forget and "
+                  "max(0, 1 - R) elsewhere.", "", "| split | n | probability | R | truth |", "|---|---|---|---|---|"]
+        for row in results["logprobs"]["aggregates"]:
+            cells = [_cell(row[m], percent=False) for m in ("probability", "truth_ratio", "truth")]
+            lines.append(f"| {row['split']} | {row['probability']['n']} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict
+from functools import cache
 from pathlib import Path
 
 from ..config import preset
@@ -22,11 +23,11 @@ from .suites import Suite
 CACHE_FILE = "answers.jsonl"
 
 
-class AnswerCache:
-    """Append-only JSON Lines of finished answers, keyed by suite/part/item/method."""
+class JsonlCache:
+    """Append-only JSON Lines of finished work (answers keyed by suite/part/item/method, or scores)."""
 
-    def __init__(self, out: Path) -> None:
-        self.path = out / CACHE_FILE
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self.done: dict[str, dict] = {}
         if self.path.is_file():
             with self.path.open(encoding="utf-8") as handle:
@@ -53,9 +54,24 @@ class AnswerCache:
             self._handle = None
 
 
+@cache
+def code_digest(method: str) -> str:
+    """A digest of the code, prompts and data that shape a method's answers, so a changed method is asked again."""
+    package = Path(__file__).resolve().parents[1]
+    shaping = [package / "eval" / "methods.py", package / "matching.py", *package.glob("prompts/*.txt"),
+               *package.glob("data/*.txt")]
+    if method.startswith("alu"):  # the whole pipeline, not the evaluation harness
+        shaping += [p for p in package.rglob("*.py") if "eval" not in p.relative_to(package).parts]
+    digest = hashlib.sha1()
+    for path in sorted(set(shaping)):
+        digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def cache_key(suite: Suite, part: str, item: Item, method: str) -> str:
-    """suite/part/item/method plus a digest of the question and the run's settings: a change is never reused."""
-    asked = [item.query, item.knowledge, suite.max_tokens, suite.fingerprint]
+    """suite/part/item/method plus a digest of the question, the run's settings and the method's code: a change is
+    never reused."""
+    asked = [item.query, item.knowledge, suite.max_tokens, suite.fingerprint, code_digest(method)]
     digest = hashlib.sha1(json.dumps(asked).encode()).hexdigest()[:10]
     return f"{suite.name}/{part}/{item.id}/{method}/{digest}"
 
@@ -81,10 +97,10 @@ def plan(suite: Suite, method_names: list[str], method_limits: dict[str, int]) -
 
 def run(suite: Suite, method_names: list[str], out: Path, model_factory: Callable[[], ChatModel],
         embedder_factory: Callable[[], Embedder | None], method_limits: dict[str, int] | None = None,
-        seed: int = 0, progress: bool = True) -> AnswerCache:
+        seed: int = 0, progress: bool = True) -> JsonlCache:
     """Answer every planned (item, method) not in the cache; the model is loaded only if work remains."""
     out.mkdir(parents=True, exist_ok=True)
-    cache = AnswerCache(out)
+    cache = JsonlCache(out / CACHE_FILE)
     work = [w for w in plan(suite, method_names, method_limits or {})
             if cache_key(suite, w[0].name, w[1], w[2]) not in cache.done]
     if not work:

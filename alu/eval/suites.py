@@ -34,6 +34,7 @@ class Suite:
     icul_retain: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     fingerprint: str = ""  # backbone and seed of the run: part of every cache key
+    scored: list[Item] = field(default_factory=list)  # rows whose answers are scored by log-probability (TOFU)
 
 
 def spread(rows: list, n: int | None) -> list:
@@ -97,11 +98,26 @@ def tofu(source: Source, split: str = "forget01", limits: dict[str, int | None] 
     perturbed = source.rows(f"tofu/{split}_perturbed")
     return Suite(
         name="tofu", parts=[Part(split, [a.target() for a in forget], items)],
+        scored=tofu_scored(source, split, knowledge, limits),
         icul_forget=[(r["question"], r["perturbed_answer"][0]) for r in perturbed],
         icul_retain=[(r["question"], r["answer"]) for r in source.rows("tofu/retain_perturbed")],
         notes=[f"targets: the {len(forget)} {split} author names read off their QA",
                f"knowledge: BM25 top-{KNOWLEDGE_K} QA pairs of TOFU full in a system message"],
     )
+
+
+def tofu_scored(source: Source, split: str, knowledge: Knowledge, limits: dict[str, int | None]) -> list[Item]:
+    """TOFU's perturbed-answer rows for the forget split and the utility sets (scored in alu.eval.logprob)."""
+    files = {"forget": f"tofu/{split}_perturbed", "retain": "tofu/retain_perturbed",
+             "real_authors": "tofu/real_authors_perturbed", "world_facts": "tofu/world_facts_perturbed"}
+    items = []
+    for name, key in files.items():
+        for n, row in spread(list(enumerate(source.rows(key))), limits.get(name)):
+            items.append(Item(f"{name}-{n}", name, row["question"], gold=row["answer"],
+                              knowledge=knowledge(row["question"]),
+                              meta={"paraphrased": row.get("paraphrased_answer"),
+                                    "perturbed": list(row["perturbed_answer"])}))
+    return items
 
 
 # WMDP + MMLU ---------------------------------------------------------------------------------------------

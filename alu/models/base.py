@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 Message = dict[str, str]
 
@@ -35,3 +35,10 @@ class ChatModel(Protocol):
     name: str
 
     def chat(self, messages: list[Message], params: GenerationParams) -> Completion: ...
+
+
+@runtime_checkable
+class ScoringModel(Protocol):
+    """A backend that can score a given reply: the log-probability of each of its tokens."""
+
+    def token_logprobs(self, messages: list[Message], continuation: str) -> list[float]: ...

@@ -8,6 +8,8 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import ModelCallError, ModelNotFoundError
 from .base import Completion, GenerationParams, Message
 from .catalog import resolve_gguf
@@ -18,6 +20,16 @@ def _load(path: str, n_ctx: int, n_threads: int):
     from llama_cpp import Llama
 
     return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, seed=0, verbose=False), threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _load_scorer(path: str, n_ctx: int, n_threads: int):
+    """A second instance with room for the logits of every position (needed to score a given continuation)."""
+    from llama_cpp import Llama
+
+    llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, logits_all=True, verbose=False)
+    llama._logits_all = False  # switched on per call, for the scored tokens only
+    return llama, threading.Lock()
 
 
 class LlamaCppModel:
@@ -64,3 +76,45 @@ class LlamaCppModel:
             completion_tokens = sum(1 for piece in pieces if piece)
             prompt_tokens = max(llama.n_tokens - completion_tokens, 0)
         return Completion("".join(pieces), prompt_tokens, completion_tokens, time.monotonic() - started)
+
+    def token_logprobs(self, messages: list[Message], continuation: str) -> list[float]:
+        """Log-probability of each token of continuation as the assistant's reply to messages.
+
+        Computed as a log-softmax over the raw logits: llama-cpp-python's own `logprobs` output is wrong in 0.3.x.
+        """
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llama, lock = _load_scorer(str(self.path), self.n_ctx, self.n_threads)
+        with lock:
+            formatter = Jinja2ChatFormatter(template=llama.metadata["tokenizer.chat_template"],
+                                            eos_token=_token_text(llama, llama.token_eos()),
+                                            bos_token=_token_text(llama, llama.token_bos()))
+            prompt = llama.tokenize(formatter(messages=messages).prompt.encode(), add_bos=False, special=True)
+            reply = llama.tokenize(continuation.encode(), add_bos=False, special=False)
+            if not reply:
+                return []
+            if len(prompt) + len(reply) > llama.n_ctx():
+                raise ModelCallError("the text to score does not fit the model's context")
+            _eval_prefix(llama, prompt[:-1])
+            llama._logits_all = True  # the vocabulary projection only where it is needed: the reply's positions
+            try:
+                llama.eval(prompt[-1:] + reply)
+            finally:
+                llama._logits_all = False
+            logits = np.asarray(llama.scores[len(prompt) - 1: len(prompt) + len(reply) - 1], dtype=np.float64)
+        top = logits.max(axis=1, keepdims=True)
+        log_norm = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
+        return (logits[np.arange(len(reply)), reply] - log_norm).tolist()
+
+
+def _eval_prefix(llama, tokens: list[int]) -> None:
+    """Evaluate tokens without logits, reusing the cached state when the last call began the same way."""
+    if llama.n_tokens >= len(tokens) and llama.input_ids[: len(tokens)].tolist() == tokens:
+        llama.n_tokens = len(tokens)
+        return
+    llama.reset()
+    llama.eval(tokens)
+
+
+def _token_text(llama, token_id: int) -> str:
+    return llama._model.token_get_text(token_id) if token_id != -1 else ""
