@@ -39,6 +39,9 @@ def eval_options(default_methods: str):
                          help="OpenAI-compatible endpoint serving the backbone (e.g. a TOFU-fine-tuned model)."),
             click.option("--api-key", envvar="ALU_API_KEY", default=None, help="API key for --backbone-url."),
             click.option("--n-ctx", type=int, default=4096, show_default=True, help="Context of a local model."),
+            click.option("--knowledge/--no-knowledge", default=True, show_default=True,
+                         help="Give each question its retrieved passages (TOFU, WPU); off for a backbone fine-tuned "
+                              "on the data."),
             click.option("--data-dir", type=click.Path(file_okay=False), default=None,
                          help="Benchmark JSON Lines (default: $ALU_DATA_DIR, else ../shared/data)."),
             click.option("--source", type=click.Choice(["local", "hf"]), default="local", show_default=True,
@@ -61,7 +64,7 @@ def eval_group() -> None:
 
 
 def _run(suite_builder, opts: dict, groups: tuple[str, ...] = ()) -> None:
-    from .eval import logprob, report, runner
+    from .eval import logprob, report, runner, suites
     from .eval.data import Source
     from .eval.methods import METHODS
     from .eval.suites import check_limit
@@ -74,6 +77,8 @@ def _run(suite_builder, opts: dict, groups: tuple[str, ...] = ()) -> None:
     method_limits = _pairs(opts["method_limit"], "--method-limit")
     source = Source(Path(opts["data_dir"]) if opts["data_dir"] else None, opts["source"])
     suite = suite_builder(source, opts["limit"], _pairs(opts["split_limit"], "--split-limit"))
+    if not opts["knowledge"]:
+        suite = suites.without_knowledge(suite)
     out = Path(opts["out"])
     if opts["max_tokens"] is not None:
         if opts["max_tokens"] < 1:

@@ -182,3 +182,18 @@ def test_every_suite_runs_and_reports_with_a_scripted_model(name, tmp_path):
         part = suite.parts[0].name
         alu = rows[(part, forget_split, "alu")]
         assert alu["leak"]["mean"] == 0.0 and alu["fault"]["mean"] == 0.0  # rewritten or refused, never a leak
+
+
+def test_no_knowledge_drops_every_passage_for_a_fine_tuned_backbone(tmp_path):
+    from alu.eval import suites
+    from alu.eval.data import Source, default_data_dir
+
+    if default_data_dir() is None:
+        pytest.skip("benchmark data not found")
+    suite = suites.tofu(Source(), "forget01", dict.fromkeys(("forget", "retain", "real_authors", "world_facts"), 1))
+    assert all(item.knowledge for item in suite.parts[0].items)
+    suite = suites.without_knowledge(suite)
+    model = scripted_everything()
+    runner.run(suite, ["vanilla"], tmp_path, lambda: model, WordEmbedder, progress=False)
+    assert not any(i.knowledge for i in [*suite.parts[0].items, *suite.scored])
+    assert suite.notes[-1] == "knowledge: none (--no-knowledge)"

@@ -37,6 +37,14 @@ class Suite:
     scored: list[Item] = field(default_factory=list)  # rows whose answers are scored by log-probability (TOFU)
 
 
+def without_knowledge(suite: Suite) -> Suite:
+    """The suite with no retrieved passages: for a backbone that knows the data itself (e.g. TOFU-fine-tuned)."""
+    for item in [*(i for part in suite.parts for i in part.items), *suite.scored]:
+        item.knowledge = []
+    suite.notes = [n for n in suite.notes if "knowledge" not in n] + ["knowledge: none (--no-knowledge)"]
+    return suite
+
+
 def spread(rows: list, n: int | None) -> list:
     """n rows evenly spaced over the list (all of them when n is None or larger)."""
     if n is None or n >= len(rows):
