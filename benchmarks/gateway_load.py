@@ -1,59 +1,123 @@
-"""Gateway overhead under load: 64 concurrent clients against alu in front of a fake upstream with fixed latency.
+"""Gateway overhead under load: concurrent clients against alu in front of a fake upstream with fixed latency.
 
-The same load runs first against the fake upstream directly, then through `alu serve` in several setups; the
-overhead is alu's latency minus the direct latency (p50 and p99), with the errors counted. Every answer of the
-fake upstream mentions no target, so alu takes its fast path (no agent is called).
+The same load generator runs against the fake upstream directly and through `alu serve` in several setups, in
+interleaved rounds (so drift from other processes hits every setup alike). Reported per setup: latency p50/p99,
+the overhead (alu minus direct, p50 and p99), errors, and the CPU time each process spent per request, read from
+/proc/<pid>/stat before and after the measured rounds. alu's CPU per request does not depend on how loaded the
+machine is; the latency overhead does (on a small machine the load generator, the upstream and alu share cores).
 
-    python benchmarks/gateway_load.py [--clients 64] [--requests 5] [--rounds 4] [--latency-ms 50] [--targets 100]
+Every answer of the fake upstream mentions no target, so alu takes its fast path (no agent is called). Each
+request carries a distinct question, so no cache can serve the text that alu screens (the system turn repeats,
+as it does in real traffic).
+
+The load generator is deliberately light: raw HTTP/1.1 over one keep-alive asyncio connection per client.
+
+    python benchmarks/gateway_load.py [--clients 64] [--requests 5] [--rounds 4] [--latency-ms 300 50]
+                                      [--targets 100]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
+import json
+import os
+import resource
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from server_helpers import ADMIN_KEY, start_fake_upstream, start_gateway  # noqa: E402
+from server_helpers import ADMIN_KEY, Process, start_fake_upstream, start_gateway  # noqa: E402
 
-# The system turn makes the direct request the one alu itself sends upstream (alu adds its own system prompt).
-BODY = {"model": "bench", "max_tokens": 64, "messages": [
-    {"role": "system", "content": "You are a helpful assistant."}, {"role": "user", "content": "Why is the sky blue?"}]}
+SYSTEM = "You are a helpful assistant."
+_counter = itertools.count()
 
 
-async def load(url: str, clients: int, per_client: int) -> tuple[list[float], int]:
-    """Latencies (s) of clients x per_client sequential requests, and the number of errors."""
+def request_bytes(host: str, port: int) -> bytes:
+    """One chat request; the system turn makes the direct request the one alu itself sends upstream."""
+    body = json.dumps({"model": "bench", "max_tokens": 64, "messages": [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": f"Why is the sky blue? (question {next(_counter)})"}]}).encode()
+    head = (f"POST /v1/chat/completions HTTP/1.1\r\nhost: {host}:{port}\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(body)}\r\n\r\n")
+    return head.encode() + body
+
+
+async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, payload: bytes) -> bool:
+    """Send one request on a keep-alive connection; True for a 200 with an answer."""
+    writer.write(payload)
+    status = await reader.readline()
+    length, close = 0, False
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        name = name.strip().lower()
+        if name == "content-length":
+            length = int(value)
+        elif name == "connection" and value.strip().lower() == "close":
+            close = True
+    body = await reader.readexactly(length)
+    if close:
+        raise ConnectionResetError("server closed the connection")
+    return status.split(b" ", 2)[1] == b"200" and bool(json.loads(body)["choices"][0]["message"]["content"])
+
+
+async def load(port: int, clients: int, per_client: int) -> tuple[list[float], int]:
+    """Latencies (s) of clients x per_client sequential requests over keep-alive connections, and the errors."""
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as http:
 
-        async def client() -> None:
-            nonlocal errors
+    async def client() -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
             for _ in range(per_client):
+                payload = request_bytes("127.0.0.1", port)
                 started = time.perf_counter()
                 try:
-                    response = await http.post("/chat/completions", json=BODY)
-                    ok = response.status_code == 200 and response.json()["choices"][0]["message"]["content"]
-                except (httpx.HTTPError, ValueError, KeyError) as exc:
-                    ok, response = False, exc
-                if not ok and not errors:
-                    print(f"first error at {url}: {str(getattr(response, 'text', response))[:300]}", file=sys.stderr)
+                    ok = await exchange(reader, writer, payload)
+                except (OSError, asyncio.IncompleteReadError, ValueError, KeyError, IndexError) as exc:
+                    ok = False
+                    if not errors:
+                        print(f"first error at port {port}: {exc!r}", file=sys.stderr)
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 latencies.append(time.perf_counter() - started)
                 errors += not ok
+        finally:
+            writer.close()
 
-        await asyncio.gather(*(client() for _ in range(clients)))
+    await asyncio.gather(*(client() for _ in range(clients)))
     return latencies, errors
 
 
-def pct(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000 if q < 100 else max(values) * 1000
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class Setup:
+    label: str
+    port: int
+    server: Process | None  # None: the upstream itself
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    server_cpu: float = 0.0
+    upstream_cpu: float = 0.0
+    client_cpu: float = 0.0
 
 
 def main() -> None:
@@ -61,39 +125,53 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--requests", type=int, default=5, help="sequential requests per client and round")
     parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--latency-ms", type=float, default=50.0, help="fixed latency of the fake upstream")
+    parser.add_argument("--latency-ms", type=float, nargs="+", default=[300.0, 50.0],
+                        help="fixed latencies of the fake upstream; one table each")
     parser.add_argument("--targets", type=int, default=100, help="registry size for the setups with targets")
     args = parser.parse_args()
+    for latency in args.latency_ms:
+        run(args, latency)
 
+
+def run(args: argparse.Namespace, latency_ms: float) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="alu-bench-"))
-    setups = [
-        ("empty registry", ()),
-        (f"{args.targets} targets, embeddings", ()),
-        (f"{args.targets} targets, --no-embeddings", ("--no-embeddings",)),
-    ]
-    processes = [start_fake_upstream(tmp, args.latency_ms)]
+    variants = [("empty registry", ()), (f"{args.targets} targets, embeddings", ()),
+                (f"{args.targets} targets, --no-embeddings", ("--no-embeddings",))]
+    upstream = start_fake_upstream(tmp, latency_ms)
+    setups = [Setup("direct to upstream", upstream.port, None)]
     try:
-        direct = processes[0].url + "/v1"
-        urls = {"direct to upstream": direct}
-        for index, (label, options) in enumerate(setups):
-            server = start_gateway(tmp, "--db", str(tmp / f"alu-{index}.db"), "--upstream-url", direct,
+        for index, (label, options) in enumerate(variants):
+            server = start_gateway(tmp, "--db", str(tmp / f"alu-{index}.db"), "--upstream-url", upstream.url + "/v1",
                                    "--model-map", "bench=fake-upstream-model", *options,
                                    env={"ALU_ADMIN_KEY": ADMIN_KEY})
-            processes.append(server)
+            setups.append(Setup(f"alu, {label}", server.port, server))
             if "targets" in label:
                 add_targets(server.url, args.targets)
-            urls[f"alu, {label}"] = server.url + "/v1"
-        results: dict[str, tuple[list[float], int]] = {label: ([], 0) for label in urls}
-        for url in urls.values():
-            asyncio.run(load(url, args.clients, 2))  # warm up connections, threads and caches
-        for _ in range(args.rounds):  # interleaved, so that load from other processes hits every setup alike
-            for label, url in urls.items():
-                latencies, errors = asyncio.run(load(url, args.clients, args.requests))
-                results[label] = (results[label][0] + latencies, results[label][1] + errors)
+        for setup in setups:
+            asyncio.run(load(setup.port, args.clients, 2))  # warm up connections, threads and caches
+        for _ in range(args.rounds):
+            for setup in setups:
+                measure(setup, upstream, args)
     finally:
-        for process in processes:
-            process.stop()
-    report([(label, *results[label]) for label in urls], args)
+        for setup in setups[1:]:
+            setup.server.stop()
+        upstream.stop()
+    report(setups, args, latency_ms)
+
+
+def measure(setup: Setup, upstream: Process, args: argparse.Namespace) -> None:
+    """One round of load against one setup, with the CPU time of every process involved."""
+    pids = [upstream.proc.pid] + ([setup.server.proc.pid] if setup.server else [])
+    before = [cpu_seconds(pid) for pid in pids] + [own_cpu_seconds()]
+    latencies, errors = asyncio.run(load(setup.port, args.clients, args.requests))
+    after = [cpu_seconds(pid) for pid in pids] + [own_cpu_seconds()]
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    setup.latencies += latencies
+    setup.errors += errors
+    setup.upstream_cpu += spent[0]
+    setup.client_cpu += spent[-1]
+    if setup.server:
+        setup.server_cpu += spent[1]
 
 
 def add_targets(url: str, count: int) -> None:
@@ -104,16 +182,26 @@ def add_targets(url: str, count: int) -> None:
             http.post("/v1/unlearning/targets", json=body).raise_for_status()
 
 
-def report(rows: list[tuple[str, list[float], int]], args: argparse.Namespace) -> None:
-    direct_p50, direct_p99 = pct(rows[0][1], 50), pct(rows[0][1], 99)
+def pct(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
+
+
+def report(setups: list[Setup], args: argparse.Namespace, latency_ms: float) -> None:
+    direct = setups[0]
+    direct_p50, direct_p99 = pct(direct.latencies, 50), pct(direct.latencies, 99)
     print(f"{args.clients} concurrent clients x {args.requests} requests x {args.rounds} rounds, fake upstream latency "
-          f"{args.latency_ms:.0f} ms; overhead = alu minus direct\n")
-    print(f"{'setup':<40} {'reqs':>5} {'err':>4} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'overhead p50':>13} {'overhead p99':>13}")
-    for label, latencies, errors in rows:
-        p50, p99 = pct(latencies, 50), pct(latencies, 99)
-        over = "" if label.startswith("direct") else f"{p50 - direct_p50:>13.1f} {p99 - direct_p99:>13.1f}"
-        print(f"{label:<40} {len(latencies):>5} {errors:>4} {p50:>8.1f} {p99:>8.1f} {over}")
+          f"{latency_ms:.0f} ms; overhead = alu minus direct; CPU = CPU time per request of alu, the fake upstream "
+          f"and the load generator\n")
+    print(f"{'setup':<36} {'reqs':>5} {'err':>4} {'p50 ms':>8} {'p99 ms':>8} {'overhead p50':>13} "
+          f"{'overhead p99':>13} {'alu CPU ms':>11} {'upstr CPU ms':>13} {'load CPU ms':>12}")
+    for setup in setups:
+        n = len(setup.latencies)
+        p50, p99 = pct(setup.latencies, 50), pct(setup.latencies, 99)
+        over = f"{'':>13} {'':>13} {'':>11}" if setup.server is None else (
+            f"{p50 - direct_p50:>13.1f} {p99 - direct_p99:>13.1f} {setup.server_cpu / n * 1000:>11.2f}")
+        print(f"{setup.label:<36} {n:>5} {setup.errors:>4} {p50:>8.1f} {p99:>8.1f} {over} "
+              f"{setup.upstream_cpu / n * 1000:>13.2f} {setup.client_cpu / n * 1000:>12.2f}")
+    print()
 
 
 if __name__ == "__main__":
