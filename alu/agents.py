@@ -18,11 +18,11 @@ from .config import PipelineConfig
 from .embedding import Embedder
 from .errors import ModelCallError
 from .matching import MentionIndex, redact, split_sentences, tokenize
-from .models.base import ChatModel, GenerationParams, Message
+from .models.base import ChatModel, Completion, GenerationParams, Message
 from .prompts import render
 from .screening import Candidate
 from .targets import Target
-from .trace import Trace
+from .trace import Step, Trace
 
 PLACEHOLDER = "[REDACTED]"
 NEUTRAL = {"person": "someone", "topic": "this subject", "fact": "this", "passage": "this"}
@@ -64,10 +64,17 @@ class Agents:
     def vanilla(self, query: str, history: list[Message], trace: Trace) -> str:
         """The governed model's own answer."""
         step = trace.step("vanilla")
+        return self.vanilla_answer(self.vanilla_model.chat(*self.vanilla_request(query, history)), step)
+
+    def vanilla_request(self, query: str, history: list[Message]) -> tuple[list[Message], GenerationParams]:
+        """The messages and parameters of the governed model's call."""
         messages = [{"role": "system", "content": render("vanilla_system")}, *history]
         messages.append({"role": "user", "content": query})
-        params = self.params(max_tokens=self.config.max_tokens, temperature=self.config.vanilla_temperature)
-        completion = self.vanilla_model.chat(messages, params)
+        return messages, self.params(max_tokens=self.config.max_tokens, temperature=self.config.vanilla_temperature)
+
+    @staticmethod
+    def vanilla_answer(completion: Completion, step: Step) -> str:
+        """The answer of the governed model's completion, recorded in its step."""
         step.llm_calls, step.latency_s = 1, completion.latency_s
         step.prompt_tokens, step.completion_tokens = completion.prompt_tokens, completion.completion_tokens
         if not completion.text.strip():

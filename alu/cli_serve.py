@@ -55,7 +55,7 @@ def _api_keys(options: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--max-body-bytes", type=click.IntRange(1024), default=1_000_000, show_default=True)
 @click.option("--max-messages", type=click.IntRange(1), default=256, show_default=True)
 @click.option("--threads", type=click.IntRange(1), default=64, show_default=True,
-              help="Requests run through the pipeline at once.")
+              help="Worker threads for screening and the agents (an upstream governed model is awaited without one).")
 @click.option("--embeddings/--no-embeddings", default=True, show_default=True,
               help="Embedding similarity in screening (off: deterministic matching only, faster, "
               "misses indirect leaks).")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .agents import Agents
 from .config import PipelineConfig, preset
@@ -17,6 +19,8 @@ from .targets import Target, as_targets
 from .trace import Trace
 
 MAX_QUERY_CHARS = 20_000
+
+RunSync = Callable[..., Awaitable[Any]]  # runs a blocking function in a worker thread: run_sync(func, *args)
 
 
 @dataclass
@@ -72,9 +76,12 @@ class Unlearner:
         """Apply the registry's changes made since the last request, by any process (one cheap query if none)."""
         if self.store is None:
             return
+        version = self.store.version()
+        if version == self._applied_seq:
+            return  # the common case takes no lock
         with self._sync_lock:
-            if self.store.version() == self._applied_seq:
-                return
+            if self._applied_seq >= version:
+                return  # another request applied them meanwhile
             changes = self.store.changes_since(self._applied_seq)
             latest = {change.target_id: change for change in changes}  # only the last change of a target matters
             for change in latest.values():
@@ -90,26 +97,58 @@ class Unlearner:
 
         config and model override the pipeline's settings and the governed model for this request only.
         """
+        request = self._prepare(query, history, config, model)
+        try:
+            self.sync()  # a registry that cannot be read refuses before the model is called
+            answer = request.agents.vanilla(request.query, request.history, request.trace)
+        except Exception as exc:  # fail closed: every fault is a refusal
+            return _fault(request, exc)
+        return self._finish(request, answer, sync=False)
+
+    async def ask_async(self, query: str, history: list[Message] | None = None, *, run_sync: RunSync,
+                        config: PipelineConfig | None = None, model: ChatModel | None = None) -> Result:
+        """ask() for an event loop: the governed model's call is awaited (in a worker thread through run_sync if
+        the model has no `achat`), then the registry sync, screening and the agents run through run_sync: one
+        thread hop per request, and registry changes made during the model's call apply to its answer."""
+        request = self._prepare(query, history, config, model)
+        agents = request.agents
+        try:
+            step = request.trace.step("vanilla")
+            messages, params = agents.vanilla_request(request.query, request.history)
+            achat = getattr(agents.vanilla_model, "achat", None)
+            if achat is not None:
+                completion = await achat(messages, params)
+            else:
+                completion = await run_sync(agents.vanilla_model.chat, messages, params)
+            answer = agents.vanilla_answer(completion, step)
+        except Exception as exc:  # fail closed: every fault is a refusal
+            return _fault(request, exc)
+        return await run_sync(self._finish, request, answer, True)
+
+    def _prepare(self, query: str, history: list[Message] | None, config: PipelineConfig | None,
+                 model: ChatModel | None) -> _Request:
+        """Check the input (ConfigError) and pick the agents of one request."""
         history = _check_input(query, history)
         config = config or self.config
         agents = self.agents
         if config is not self.config or model is not None:
             agents = Agents(model or self.model, self.agent_model, config, self.index.embedder)
-        trace = Trace()
-        try:
-            self.sync()
-            text = self._answer(query, history, trace, agents)
-        except Exception as exc:  # fail closed: every fault is a refusal
-            trace.path, trace.reason, trace.error = "refuse", "fault", f"{exc.__class__.__name__}: {exc}"
-            text = None
-        trace.total_s = time.monotonic() - trace.started
-        if text is None:
-            return Result(config.refusal, True, trace)
-        return Result(text, False, trace)
+        return _Request(query, history, agents, Trace())
 
-    def _answer(self, query: str, history: list[Message], trace: Trace, agents: Agents) -> str | None:
+    def _finish(self, request: _Request, answer: str, sync: bool) -> Result:
+        """Everything after the governed model's answer: (registry sync,) screening, the agents, the final guard."""
+        try:
+            if sync:
+                self.sync()
+            text = self._answer(request.query, request.history, answer, request.trace, request.agents)
+        except Exception as exc:  # fail closed: every fault is a refusal
+            return _fault(request, exc)
+        if text is None:
+            return _done(request, request.agents.config.refusal, True)
+        return _done(request, text, False)
+
+    def _answer(self, query: str, history: list[Message], answer: str, trace: Trace, agents: Agents) -> str | None:
         config = agents.config
-        answer = agents.vanilla(query, history, trace)
         # The whole conversation counts as the question: earlier user turns, and earlier assistant turns too, since
         # a client can paste a leaked answer back into its history. System turns are the deployer's own material
         # (instructions, retrieved passages): a target they name becomes a candidate the audit checks the answer
@@ -144,10 +183,32 @@ class Unlearner:
         if config.prompt_scope == "all":
             candidates = [Candidate(t) for t in self.targets]
         else:
-            candidates = self.index.screen(asked, answer, config.max_candidates, config.sim_confirm, context)
+            candidates = self.index.screen(asked, answer, config.max_candidates, config.sim_confirm, context,
+                                           step.detail)
         step.latency_s = time.monotonic() - started
         trace.candidates = [c.target.name for c in candidates]
         return candidates
+
+
+@dataclass
+class _Request:
+    """One question on its way through the pipeline."""
+
+    query: str
+    history: list[Message]
+    agents: Agents
+    trace: Trace
+
+
+def _fault(request: _Request, exc: Exception) -> Result:
+    trace = request.trace
+    trace.path, trace.reason, trace.error = "refuse", "fault", f"{exc.__class__.__name__}: {exc}"
+    return _done(request, request.agents.config.refusal, True)
+
+
+def _done(request: _Request, text: str, refused: bool) -> Result:
+    request.trace.total_s = time.monotonic() - request.trace.started
+    return Result(text, refused, request.trace)
 
 
 def _refuse(trace: Trace, reason: str) -> None:

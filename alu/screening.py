@@ -9,6 +9,7 @@ keyed by the text's sha256, so a restart encodes only profiles it has never seen
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +20,7 @@ from .targets import Target
 
 FORM_RANK = {"name": 0, "alias": 0, "last_name": 1, "fuzzy": 2, "masked": 2}
 DEFAULT_CACHE = "default"
+TURN_CACHE_SIZE = 4096  # conversation turns whose vectors stay in memory (1.5 KB each)
 
 
 @dataclass
@@ -57,6 +59,7 @@ class TargetIndex:
         self._free: list[int] = []
         self._vectors = np.zeros((0, DIM), dtype=np.float32)
         self._lock = threading.RLock()  # a long-running process applies registry changes while it screens
+        self._turns = RecentVectors(TURN_CACHE_SIZE)
         self.add_many(list(targets))
 
     def __len__(self) -> int:
@@ -112,12 +115,23 @@ class TargetIndex:
         self._ids.extend([None] * extra)
         return reused + list(range(start, start + extra))
 
-    def encode(self, texts: list[str]) -> np.ndarray | None:
-        """Vectors of the texts, or None when there is nothing to compare. Runs outside the index lock, so
-        concurrent requests reach the embedder together (it batches them)."""
-        if self.embedder is None or not texts or not self._row:
+    def encode(self, texts: list[str], turns: list[str] = (), detail: dict | None = None) -> np.ndarray | None:
+        """Vectors of texts and turns, or None when there is nothing to compare (no embedder, no target).
+
+        The turns of a conversation come back with every request, so their vectors are kept in memory (the last
+        TURN_CACHE_SIZE distinct turns) and only new turns are encoded; texts are always encoded. Runs outside
+        the index lock, so concurrent requests reach the embedder together (it batches them). detail gets the
+        numbers of texts encoded and turns served from memory."""
+        if self.embedder is None or not (texts or turns) or not self._row:
             return None
-        return self.embedder.encode(texts)
+        known = self._turns.get(turns)
+        new_turns = list(dict.fromkeys(t for t in turns if t not in known))
+        batch = new_turns + list(texts)
+        vectors = self.embedder.encode(batch) if batch else np.zeros((0, DIM), dtype=np.float32)
+        self._turns.put({turn: vector.copy() for turn, vector in zip(new_turns, vectors, strict=False)})
+        if detail is not None:
+            detail.update(encoded=len(vectors), cached_turns=len(turns) - len(new_turns))
+        return np.vstack([vectors, *known.values()]) if known else vectors
 
     def scores(self, vectors: np.ndarray | None) -> np.ndarray | None:
         """Per row, the best cosine between any of the vectors and the row's profile (free rows: -inf)."""
@@ -137,10 +151,11 @@ class TargetIndex:
             return _top(scores, self._ids, min(limit, len(self._row)))
 
     def screen(self, query_texts: list[str], answer: str, limit: int, min_similarity: float,
-               context: list[str] = ()) -> list[Candidate]:
+               context: list[str] = (), detail: dict | None = None) -> list[Candidate]:
         """At most limit candidates: targets mentioned in query, answer or context (full names and aliases first),
-        then the targets whose profile is most similar to a sentence of the answer or a user turn."""
-        vectors = self.encode(split_sentences(answer) + [t for t in query_texts if t.strip()])
+        then the targets whose profile is most similar to a sentence of the answer or a user turn. detail gets the
+        numbers of texts encoded and of turns whose vectors came from memory."""
+        vectors = self.encode(split_sentences(answer), [t for t in query_texts if t.strip()], detail)
         with self._lock:
             return self._screen(query_texts, answer, context, vectors, limit, min_similarity)
 
@@ -165,6 +180,30 @@ class TargetIndex:
         if target_id not in found:
             found[target_id] = Candidate(self.targets[target_id])
         return found[target_id]
+
+
+class RecentVectors:
+    """The vectors of the last `size` distinct texts, in memory, least recently used dropped first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, texts: list[str]) -> dict[str, np.ndarray]:
+        found = {}
+        with self._lock:
+            for text in texts:
+                if text in self._vectors:
+                    self._vectors.move_to_end(text)
+                    found[text] = self._vectors[text]
+        return found
+
+    def put(self, vectors: dict[str, np.ndarray]) -> None:
+        with self._lock:
+            self._vectors.update(vectors)
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
 
 
 def _top(scores: np.ndarray, ids: list[str | None], k: int) -> list[tuple[str, float]]:

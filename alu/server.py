@@ -13,7 +13,8 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -197,7 +198,10 @@ class TargetIn(BaseModel):
 
 # --- the gateway ---------------------------------------------------------------------------------------------------
 class DecisionLog:
-    """Writes decisions to the store from one background thread, off the request path; purges old ones."""
+    """Writes decisions to the store from one background thread, off the request path, in batches; purges old ones.
+
+    Give it its own store connection: then its commits never hold up the registry reads of requests.
+    """
 
     def __init__(self, store: Store, retention_days: float) -> None:
         self.store, self.retention_days = store, retention_days
@@ -222,13 +226,20 @@ class DecisionLog:
                 self._safely(self.store.purge_decisions, self.retention_days)
                 last_purge = time.monotonic()
             try:
-                item = self._queue.get(timeout=PURGE_EVERY_S)
+                batch = [self._queue.get(timeout=PURGE_EVERY_S)]
             except queue.Empty:
                 continue
-            if item is not None:
-                self._safely(self.store.record_decision, *item)
-            self._queue.task_done()
-            if item is None:
+            while True:  # everything queued meanwhile goes in the same transaction: one commit per batch
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            decisions = [item for item in batch if item is not None]
+            if decisions:
+                self._safely(self.store.record_decisions, decisions)
+            for _ in batch:
+                self._queue.task_done()
+            if len(decisions) < len(batch):
                 return
 
     @staticmethod
@@ -254,14 +265,30 @@ class Gateway:
         self.unlearner = Unlearner(store=self.store, model=default, agent_model=agent_model, config=self.config,
                                    embedder=settings.embeddings)
         self.limiter = anyio.CapacityLimiter(settings.threads)
-        self.decisions = DecisionLog(self.store, settings.decision_retention_days)
+        self.decision_store = self.store if store is not None else open_store(settings.db)
+        self.decisions = DecisionLog(self.decision_store, settings.decision_retention_days)
+
+    def close(self) -> None:
+        self.decisions.close()
+        for store in {id(s): s for s in (self.decision_store, self.store)}.values():
+            store.close()
+
+    async def aclose(self) -> None:
+        """Close the models' async connections (in the event loop that opened them)."""
+        for model in self._all_models():
+            aclose = getattr(model, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    def _all_models(self) -> list[ChatModel]:
+        return list({id(m): m for m in [*self.models.values(), self.unlearner.agent_model]}.values())
 
     def _model(self, model_id: str) -> ChatModel:
         return get_model(model_id, base_url=self.settings.upstream_url, api_key=self.settings.upstream_api_key)
 
     def warm_up(self) -> None:
         """Load embedded models now rather than on the first request."""
-        for model in {id(m): m for m in [*self.models.values(), self.unlearner.agent_model]}.values():
+        for model in self._all_models():
             loader = getattr(model, "_llama", None)
             if loader is not None:
                 loader()
@@ -274,8 +301,9 @@ class Gateway:
             return False
         return True
 
-    def complete(self, request: ChatRequest) -> tuple[Result, ChatModel]:
-        """Run the pipeline for one chat request (blocking; called in a worker thread)."""
+    async def complete(self, request: ChatRequest) -> Result:
+        """Run the pipeline for one chat request: the governed model's call in the event loop when it can be,
+        screening and the agents in a worker thread."""
         model = self.models.get(request.model)
         if model is None:
             raise ApiError(404, "the model does not exist; GET /v1/models lists the available models",
@@ -291,9 +319,13 @@ class Gateway:
                 vanilla_temperature=request.temperature, seed=request.seed,
                 max_tokens=request.max_completion_tokens or request.max_tokens,
             )
-            return self.unlearner.ask(messages[-1]["content"], messages[:-1], config=config, model=model), model
+            return await self.unlearner.ask_async(messages[-1]["content"], messages[:-1], config=config, model=model,
+                                                  run_sync=self._run_sync)
         except ConfigError as exc:  # bad input: messages are written for end users and name no target
             raise ApiError(400, str(exc), param="messages") from None
+
+    async def _run_sync(self, func: Callable[..., Any], *args: Any) -> Any:
+        return await anyio.to_thread.run_sync(func, *args, limiter=self.limiter)
 
     def log_decision(self, request: ChatRequest, result: Result, status: int) -> None:
         trace = result.trace
@@ -312,7 +344,8 @@ class Gateway:
             "messages": len(request.messages),
             "steps": [
                 {"agent": s.agent, "latency_ms": round(s.latency_s * 1000, 2), "llm_calls": s.llm_calls,
-                 "prompt_tokens": s.prompt_tokens, "completion_tokens": s.completion_tokens}
+                 "prompt_tokens": s.prompt_tokens, "completion_tokens": s.completion_tokens,
+                 **{key: value for key, value in s.detail.items() if type(value) is int}}  # counts, never text
                 for s in trace.steps
             ],
         }
@@ -341,8 +374,9 @@ def _gateway(request: Request) -> Gateway:
     return request.app.state.gateway
 
 
-def user_key(request: Request) -> None:
-    """End users may chat and list models; with no user key configured the chat API is open."""
+async def user_key(request: Request) -> None:
+    """End users may chat and list models; with no user key configured the chat API is open. (async: no thread
+    hop for a check that never blocks)"""
     settings = _gateway(request).settings
     if not settings.api_keys:
         return
@@ -350,7 +384,7 @@ def user_key(request: Request) -> None:
         raise ApiError(401, "missing or invalid API key", "authentication_error", "invalid_api_key")
 
 
-def admin_key(request: Request) -> None:
+async def admin_key(request: Request) -> None:
     """The admin API needs the admin key; a user key is refused."""
     settings = _gateway(request).settings
     if not settings.admin_key:
@@ -420,7 +454,12 @@ def stream_events(request: ChatRequest, result: Result, created: int) -> Iterato
 def create_app(settings: ServerSettings, gateway: Gateway | None = None) -> FastAPI:
     """The FastAPI application; builds the gateway (store, models, pipeline) unless one is given."""
     gateway = gateway or Gateway(settings)
-    app = FastAPI(title="alu", summary="OpenAI-compatible unlearning gateway", version="0.1.0")
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await gateway.aclose()
+
+    app = FastAPI(title="alu", summary="OpenAI-compatible unlearning gateway", version="0.1.0", lifespan=lifespan)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.state.gateway = gateway
     app.add_exception_handler(ApiError, _api_error)
@@ -449,7 +488,7 @@ def create_app(settings: ServerSettings, gateway: Gateway | None = None) -> Fast
 
     @app.post("/v1/chat/completions", dependencies=[Depends(user_key)], tags=["openai"])
     async def chat_completions(body: ChatRequest):
-        result, _ = await anyio.to_thread.run_sync(gateway.complete, body, limiter=gateway.limiter)
+        result = await gateway.complete(body)
         headers = {"x-alu-decision-id": result.trace.id}
         if settings.upstream_failure == "502" and gateway.upstream_failed(result):
             gateway.log_decision(body, result, 502)
@@ -518,5 +557,4 @@ def serve(settings: ServerSettings, host: str = "127.0.0.1", port: int = 8080) -
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
     finally:
-        gateway.decisions.close()
-        gateway.store.close()
+        gateway.close()

@@ -109,9 +109,9 @@ def test_names_that_cannot_be_exported_are_rejected(store):
 
 
 def test_decisions_log(store):
-    store.record_decision("d1", {"path": "rewrite", "ratings": [5, 4]})
-    store.record_decision("d2", {"path": "fast"})
-    store.record_decision("d1", {"path": "refuse"})
+    store.record_decisions([("d1", {"path": "rewrite", "ratings": [5, 4]}), ("d2", {"path": "fast"})])
+    assert store.get_decision("d1") == {"path": "rewrite", "ratings": [5, 4]}
+    store.record_decisions([("d1", {"path": "fast"}), ("d1", {"path": "refuse"})])  # the later record wins
     assert store.get_decision("d1") == {"path": "refuse"} and store.get_decision("nope") is None
     assert store.purge_decisions(older_than_days=1) == 0
     assert store.purge_decisions(older_than_days=0) == 2 and store.get_decision("d2") is None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
+from typing import Any
 
+import aiohttp
 import httpx
 
 from ..errors import ModelCallError
@@ -32,24 +35,48 @@ class OpenAICompatModel:
         self.model = model
         self.name = f"{model}@{self.base_url}"
         key = api_key if api_key is not None else os.environ.get("ALU_API_KEY") or os.environ.get("OPENAI_API_KEY")
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
-        self._client = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout_s)
+        self._headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self._timeout_s = timeout_s
+        # every request thread keeps its connection alive (httpx keeps only 20 by default)
+        limits = httpx.Limits(max_keepalive_connections=None)
+        self._client = httpx.Client(base_url=self.base_url, headers=self._headers, timeout=timeout_s, limits=limits)
+        self._session: aiohttp.ClientSession | None = None
         self._json_format = 0  # index into _json_formats that this server accepts
 
     def chat(self, messages: list[Message], params: GenerationParams) -> Completion:
-        if params.json_schema is None:
-            return self._post(messages, params, None)
-        formats = _json_formats(params.json_schema)
-        for index in range(self._json_format, len(formats)):
+        for index, response_format in self._formats(params):
             try:
-                completion = self._post(messages, params, formats[index])
+                completion = self._post(messages, params, response_format)
             except _FormatRejected:
                 continue
             self._json_format = index
             return completion
         raise ModelCallError("model server rejected every JSON request format")
 
-    def _post(self, messages: list[Message], params: GenerationParams, response_format: dict | None) -> Completion:
+    async def achat(self, messages: list[Message], params: GenerationParams) -> Completion:
+        """chat() for an event loop, over a pooled aiohttp session (created in the loop of the first call)."""
+        for index, response_format in self._formats(params):
+            try:
+                completion = await self._apost(messages, params, response_format)
+            except _FormatRejected:
+                continue
+            self._json_format = index
+            return completion
+        raise ModelCallError("model server rejected every JSON request format")
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _formats(self, params: GenerationParams) -> list[tuple[int, dict | None]]:
+        """(index, response_format) to try in turn, from the one this server accepted last."""
+        if params.json_schema is None:
+            return [(self._json_format, None)]
+        formats = _json_formats(params.json_schema)
+        return [(index, formats[index]) for index in range(self._json_format, len(formats))]
+
+    def _body(self, messages: list[Message], params: GenerationParams, response_format: dict | None) -> dict:
         body: dict = {
             "model": self.model,
             "messages": messages,
@@ -59,22 +86,48 @@ class OpenAICompatModel:
         }
         if response_format is not None:
             body["response_format"] = response_format
+        return body
+
+    def _post(self, messages: list[Message], params: GenerationParams, response_format: dict | None) -> Completion:
         started = time.monotonic()
         try:
-            timeout = params.timeout_s or httpx.USE_CLIENT_DEFAULT
-            response = self._client.post("/chat/completions", json=body, timeout=timeout)
-            response.raise_for_status()
-            data = response.json()
-            text = data["choices"][0]["message"].get("content") or ""
+            response = self._client.post("/chat/completions", json=self._body(messages, params, response_format),
+                                         timeout=params.timeout_s or httpx.USE_CLIENT_DEFAULT)
+            data = response.json() if response.status_code < 400 else None
         except httpx.TimeoutException:
             raise ModelCallError("model server timed out") from None
-        except httpx.HTTPStatusError as exc:
-            # llama-cpp-python answers 500 to a response_format type it does not know
-            if response_format is not None and exc.response.status_code in (400, 422, 500):
-                raise _FormatRejected from None
-            raise ModelCallError(f"model server answered HTTP {exc.response.status_code}") from None
-        except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
+        except (httpx.HTTPError, ValueError) as exc:
             raise ModelCallError(f"model server call failed: {exc.__class__.__name__}") from None
+        return _completion(response.status_code, data, response_format, started)
+
+    async def _apost(self, messages: list[Message], params: GenerationParams,
+                     response_format: dict | None) -> Completion:
+        if self._session is None:
+            # no limit on connections: the server's concurrency bounds them, and each one stays alive
+            self._session = aiohttp.ClientSession(headers=self._headers, connector=aiohttp.TCPConnector(limit=0))
+        started = time.monotonic()
+        timeout = aiohttp.ClientTimeout(total=params.timeout_s or self._timeout_s)
+        try:
+            async with self._session.post(self.base_url + "/chat/completions", timeout=timeout,
+                                          json=self._body(messages, params, response_format)) as response:
+                status = response.status
+                data = await response.json(content_type=None) if status < 400 else None
+        except asyncio.TimeoutError:
+            raise ModelCallError("model server timed out") from None
+        except (aiohttp.ClientError, ValueError) as exc:
+            raise ModelCallError(f"model server call failed: {exc.__class__.__name__}") from None
+        return _completion(status, data, response_format, started)
+
+
+def _completion(status: int, data: Any, response_format: dict | None, started: float) -> Completion:
+    """The completion of a response (its status and JSON body), or the error it amounts to."""
+    if status >= 400:
+        # llama-cpp-python answers 500 to a response_format type it does not know
+        if response_format is not None and status in (400, 422, 500):
+            raise _FormatRejected
+        raise ModelCallError(f"model server answered HTTP {status}")
+    try:
+        text = data["choices"][0]["message"].get("content") or ""
         usage = data.get("usage") or {}
         return Completion(
             text=text,
@@ -82,3 +135,5 @@ class OpenAICompatModel:
             completion_tokens=usage.get("completion_tokens", 0),
             latency_s=time.monotonic() - started,
         )
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise ModelCallError(f"model server call failed: {exc.__class__.__name__}") from None

@@ -89,10 +89,12 @@ class SQLStore:
 
     # -- decisions log
 
-    def record_decision(self, decision_id: str, record: dict[str, Any]) -> None:
-        self._execute("INSERT INTO decisions (id, created_at, record) VALUES (?, ?, ?) "
-                      "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
-                      (decision_id, now(), json.dumps(record, ensure_ascii=False)))
+    def record_decisions(self, decisions: list[tuple[str, dict[str, Any]]]) -> None:
+        rows = [(decision_id, now(), json.dumps(record, ensure_ascii=False)) for decision_id, record in decisions]
+        with self._write():
+            self._conn.cursor().executemany(
+                self._sql("INSERT INTO decisions (id, created_at, record) VALUES (?, ?, ?) "
+                          "ON CONFLICT (id) DO UPDATE SET record = excluded.record"), rows)
 
     def get_decision(self, decision_id: str) -> dict[str, Any] | None:
         rows = self._query("SELECT record FROM decisions WHERE id = ?", (decision_id,))
