@@ -133,3 +133,29 @@ def test_concurrent_encodes_share_forward_passes_and_get_their_own_vectors():
         results = list(pool.map(lambda i: embedder.encode(sentences[i : i + 2]), range(0, 48, 2)))
     assert np.allclose(np.vstack(results), expected, atol=1e-4)
     assert embedder.passes - before < 24  # 24 requests, fewer forward passes
+
+
+def test_conversation_turns_are_encoded_once_and_screen_as_if_fresh():
+    embedder = CountingEmbedder()
+    index = TargetIndex([VASQUEZ, VARCHI], embedder=embedder, cache=None)
+    embedder.encoded.clear()
+    answer = "He wrote sonnets. He lived in Florence."
+    first, detail = ["Tell me about an Italian humanist historian"], {}
+    index.screen(first, answer, 16, 0.3, detail)
+    assert detail == {"encoded": 3, "cached_turns": 0}
+    embedder.encoded.clear()
+    conversation = first + ["He was a poet of the Renaissance.", "What else?"]
+    cached = index.screen(conversation, answer, 16, 0.3, detail)
+    # the earlier user turn comes from memory; the new turns and every answer sentence are encoded
+    assert sorted(embedder.encoded) == sorted(conversation[1:] + ["He wrote sonnets.", "He lived in Florence."])
+    assert detail == {"encoded": 4, "cached_turns": 1}
+    fresh = TargetIndex([VASQUEZ, VARCHI], embedder=WordEmbedder(), cache=None).screen(conversation, answer, 16, 0.3)
+    assert [(c.target.id, round(c.similarity, 5)) for c in cached] == [
+        (c.target.id, round(c.similarity, 5)) for c in fresh] and ids(cached)[0] == VARCHI.id
+
+
+def test_an_empty_registry_encodes_nothing():
+    embedder = CountingEmbedder()
+    index, detail = TargetIndex([], embedder=embedder, cache=None), {}
+    assert index.screen(["Who was Benedetto Varchi?"], "A poet.", 16, 0.3, detail) == []
+    assert embedder.encoded == [] and detail == {}

@@ -157,6 +157,29 @@ def test_admin_api_lists_targets_and_shows_traces(admin, client, jane, rules):
     assert admin.delete("/targets/nobody").status_code == 404
 
 
+def screen_step(admin: httpx.Client, headers) -> dict:
+    decision = admin.get(f"/decisions/{headers['x-alu-decision-id']}").json()
+    return next(step for step in decision["steps"] if step["agent"] == "screen")
+
+
+def test_earlier_turns_are_encoded_once_and_an_empty_registry_encodes_nothing(client, admin, rules):
+    _, headers = ask(client, "What colour is the sky over the harbour?")
+    assert "encoded" not in screen_step(admin, headers)  # no target to compare with: no embedding at all
+    assert admin.post("/targets", json={"name": "Jane Doe", "description": "a novelist"}).status_code == 201
+    try:
+        question = "Why is the sea salty near the harbour?"
+        first, headers = ask(client, question)
+        # the answer's one sentence and the question
+        assert {k: screen_step(admin, headers)[k] for k in ("encoded", "cached_turns")} == {
+            "encoded": 2, "cached_turns": 0}
+        _, headers = ask(client, question, ("assistant", first.choices[0].message.content), "And the sky?")
+        # the first question comes from memory; the answer pasted back, the new question and the new answer not
+        assert {k: screen_step(admin, headers)[k] for k in ("encoded", "cached_turns")} == {
+            "encoded": 3, "cached_turns": 1}
+    finally:
+        admin.delete("/targets/jane doe")
+
+
 @pytest.mark.parametrize("method,path", [
     ("GET", "/v1/unlearning/targets"), ("POST", "/v1/unlearning/targets"), ("GET", "/v1/unlearning/history"),
     ("DELETE", "/v1/unlearning/targets/jane doe"), ("GET", "/v1/unlearning/targets/jane doe/history"),
