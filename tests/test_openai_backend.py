@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
 import httpx
 import pytest
-from server_helpers import free_port, start
+from server_helpers import control, free_port, start, start_fake_upstream
 
 from alu import Unlearner
 from alu.errors import ModelCallError
@@ -38,9 +39,39 @@ def test_plain_and_json_calls(server_url):
     assert "city" in httpx.Response(200, content=data.text).json()
 
 
+async def in_thread(func, *args):
+    return await asyncio.to_thread(func, *args)
+
+
+def achat(model: OpenAICompatModel, messages, params):
+    """One async call in its own event loop, closing the model's session before the loop ends."""
+
+    async def call():
+        try:
+            return await model.achat(messages, params)
+        finally:
+            await model.aclose()
+
+    return asyncio.run(call())
+
+
+def test_async_calls_answer_like_sync_ones(server_url):
+    model = OpenAICompatModel(server_url, "qwen")
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+    calls = [([{"role": "user", "content": "Say hello."}], GenerationParams(max_tokens=10)),
+             ([{"role": "user", "content": "Capital of France as JSON."}],
+              GenerationParams(max_tokens=30, json_schema=schema))]
+    plain, data = (achat(model, *call) for call in calls)
+    assert plain.text and plain.prompt_tokens == model.chat(*calls[0]).prompt_tokens
+    assert "city" in httpx.Response(200, content=data.text).json()
+
+
 def test_pipeline_over_http_forgets_the_target(server_url):
     alu = Unlearner(["J. K. Rowling"], model="qwen", base_url=server_url)
     result = alu.ask("Who wrote the Harry Potter books?")
+    assert not result.refused and "rowling" not in result.text.lower()
+    assert result.trace.path == "rewrite"
+    result = asyncio.run(alu.ask_async("Who wrote the Harry Potter books?", run_sync=in_thread))
     assert not result.refused and "rowling" not in result.text.lower()
     assert result.trace.path == "rewrite"
 
@@ -51,3 +82,23 @@ def test_unreachable_server_fails_closed():
         model.chat([{"role": "user", "content": "hi"}], GenerationParams())
     result = Unlearner(["J. K. Rowling"], model=model, embedder=None).ask("Who wrote the Harry Potter books?")
     assert result.refused and "ConnectError" in result.trace.error
+    with pytest.raises(ModelCallError, match="failed"):
+        achat(model, [{"role": "user", "content": "hi"}], GenerationParams())
+    unlearner = Unlearner(["J. K. Rowling"], model=model, embedder=None)
+    result = asyncio.run(unlearner.ask_async("Who wrote the Harry Potter books?", run_sync=in_thread))
+    assert result.refused and result.trace.reason == "fault" and "ModelCallError" in result.trace.error
+
+
+def test_async_and_sync_calls_report_http_errors_alike(tmp_path):
+    upstream = start_fake_upstream(tmp_path)
+    try:
+        model = OpenAICompatModel(upstream.url + "/v1", "fake-upstream-model")
+        hello = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hello"}]
+        assert achat(model, hello, GenerationParams()).text == model.chat(hello, GenerationParams()).text
+        control(upstream, fail=503)
+        with pytest.raises(ModelCallError, match="answered HTTP 503"):
+            model.chat(hello, GenerationParams())
+        with pytest.raises(ModelCallError, match="answered HTTP 503"):
+            achat(model, hello, GenerationParams())
+    finally:
+        upstream.stop()

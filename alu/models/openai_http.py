@@ -41,6 +41,7 @@ class OpenAICompatModel:
         limits = httpx.Limits(max_keepalive_connections=None)
         self._client = httpx.Client(base_url=self.base_url, headers=self._headers, timeout=timeout_s, limits=limits)
         self._session: aiohttp.ClientSession | None = None
+        self._session_loop: asyncio.AbstractEventLoop | None = None
         self._json_format = 0  # index into _json_formats that this server accepts
 
     def chat(self, messages: list[Message], params: GenerationParams) -> Completion:
@@ -54,7 +55,7 @@ class OpenAICompatModel:
         raise ModelCallError("model server rejected every JSON request format")
 
     async def achat(self, messages: list[Message], params: GenerationParams) -> Completion:
-        """chat() for an event loop, over a pooled aiohttp session (created in the loop of the first call)."""
+        """chat() for an event loop, over a pooled aiohttp session."""
         for index, response_format in self._formats(params):
             try:
                 completion = await self._apost(messages, params, response_format)
@@ -102,9 +103,11 @@ class OpenAICompatModel:
 
     async def _apost(self, messages: list[Message], params: GenerationParams,
                      response_format: dict | None) -> Completion:
-        if self._session is None:
-            # no limit on connections: the server's concurrency bounds them, and each one stays alive
-            self._session = aiohttp.ClientSession(headers=self._headers, connector=aiohttp.TCPConnector(limit=0))
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session_loop is not loop:
+            # one session per event loop (a session cannot outlive its loop); up to 100 keep-alive connections
+            # (aiohttp's default), more concurrent calls wait for one
+            self._session, self._session_loop = aiohttp.ClientSession(headers=self._headers), loop
         started = time.monotonic()
         timeout = aiohttp.ClientTimeout(total=params.timeout_s or self._timeout_s)
         try:
