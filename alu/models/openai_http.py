@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from typing import Any
@@ -106,15 +107,17 @@ class OpenAICompatModel:
         loop = asyncio.get_running_loop()
         if self._session is None or self._session_loop is not loop:
             # one session per event loop (a session cannot outlive its loop); up to 100 keep-alive connections
-            # (aiohttp's default), more concurrent calls wait for one
-            self._session, self._session_loop = aiohttp.ClientSession(headers=self._headers), loop
+            # (aiohttp's default), more concurrent calls wait for one; no cookies: calls of different end users
+            # must not share state
+            self._session = aiohttp.ClientSession(headers=self._headers, cookie_jar=aiohttp.DummyCookieJar())
+            self._session_loop = loop
         started = time.monotonic()
         timeout = aiohttp.ClientTimeout(total=params.timeout_s or self._timeout_s)
         try:
             async with self._session.post(self.base_url + "/chat/completions", timeout=timeout,
                                           json=self._body(messages, params, response_format)) as response:
                 status = response.status
-                data = await response.json(content_type=None) if status < 400 else None
+                data = json.loads(await response.read()) if status < 400 else None
         except asyncio.TimeoutError:
             raise ModelCallError("model server timed out") from None
         except (aiohttp.ClientError, ValueError) as exc:
