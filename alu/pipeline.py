@@ -184,7 +184,7 @@ class Unlearner:
             candidates = [Candidate(t) for t in self.targets]
         else:
             candidates = self.index.screen(asked, answer, config.max_candidates, config.sim_confirm, context,
-                                           step.detail)
+                                           detail=step.detail)
         step.latency_s = time.monotonic() - started
         trace.candidates = [c.target.name for c in candidates]
         return candidates

@@ -151,7 +151,7 @@ class TargetIndex:
             return _top(scores, self._ids, min(limit, len(self._row)))
 
     def screen(self, query_texts: list[str], answer: str, limit: int, min_similarity: float,
-               context: list[str] = (), detail: dict | None = None) -> list[Candidate]:
+               context: list[str] = (), *, detail: dict | None = None) -> list[Candidate]:
         """At most limit candidates: targets mentioned in query, answer or context (full names and aliases first),
         then the targets whose profile is most similar to a sentence of the answer or a user turn. detail gets the
         numbers of texts encoded and of turns whose vectors came from memory."""

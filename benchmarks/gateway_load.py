@@ -7,8 +7,7 @@ the overhead (alu minus direct, p50 and p99), errors, and the CPU time each proc
 machine is; the latency overhead does (on a small machine the load generator, the upstream and alu share cores).
 
 Every answer of the fake upstream mentions no target, so alu takes its fast path (no agent is called). Each
-request carries a distinct question, so no cache can serve the text that alu screens (the system turn repeats,
-as it does in real traffic).
+request carries a distinct question, so no cache can serve the text that alu screens.
 
 The load generator is deliberately light: raw HTTP/1.1 over one keep-alive asyncio connection per client.
 

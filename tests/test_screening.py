@@ -141,11 +141,11 @@ def test_conversation_turns_are_encoded_once_and_screen_as_if_fresh():
     embedder.encoded.clear()
     answer = "He wrote sonnets. He lived in Florence."
     first, detail = ["Tell me about an Italian humanist historian"], {}
-    index.screen(first, answer, 16, 0.3, detail)
+    index.screen(first, answer, 16, 0.3, detail=detail)
     assert detail == {"encoded": 3, "cached_turns": 0}
     embedder.encoded.clear()
     conversation = first + ["He was a poet of the Renaissance.", "What else?"]
-    cached = index.screen(conversation, answer, 16, 0.3, detail)
+    cached = index.screen(conversation, answer, 16, 0.3, detail=detail)
     # the earlier user turn comes from memory; the new turns and every answer sentence are encoded
     assert sorted(embedder.encoded) == sorted(conversation[1:] + ["He wrote sonnets.", "He lived in Florence."])
     assert detail == {"encoded": 4, "cached_turns": 1}
@@ -157,5 +157,5 @@ def test_conversation_turns_are_encoded_once_and_screen_as_if_fresh():
 def test_an_empty_registry_encodes_nothing():
     embedder = CountingEmbedder()
     index, detail = TargetIndex([], embedder=embedder, cache=None), {}
-    assert index.screen(["Who was Benedetto Varchi?"], "A poet.", 16, 0.3, detail) == []
+    assert index.screen(["Who was Benedetto Varchi?"], "A poet.", 16, 0.3, detail=detail) == []
     assert embedder.encoded == [] and detail == {}
