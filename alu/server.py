@@ -454,6 +454,7 @@ def stream_events(request: ChatRequest, result: Result, created: int) -> Iterato
 def create_app(settings: ServerSettings, gateway: Gateway | None = None) -> FastAPI:
     """The FastAPI application; builds the gateway (store, models, pipeline) unless one is given."""
     gateway = gateway or Gateway(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
