@@ -9,10 +9,13 @@ machine is; the latency overhead does (on a small machine the load generator, th
 Every answer of the fake upstream mentions no target, so alu takes its fast path (no agent is called). Each
 request carries a distinct question, so no cache can serve the text that alu screens.
 
-The load generator is deliberately light: raw HTTP/1.1 over one keep-alive asyncio connection per client.
+The load generator is deliberately light: raw HTTP/1.1 over one keep-alive asyncio connection per client. By
+default the clients start evenly spread over one upstream latency, as independent users arrive; with a fixed
+upstream latency, clients started together would stay in lockstep, and every request of a round would queue behind
+the others at alu (--arrivals burst measures that worst case).
 
     python benchmarks/gateway_load.py [--clients 64] [--requests 5] [--rounds 4] [--latency-ms 300 50]
-                                      [--targets 100]
+                                      [--targets 100] [--arrivals spread|burst]
 """
 
 from __future__ import annotations
@@ -67,14 +70,16 @@ async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, p
     return status.split(b" ", 2)[1] == b"200" and bool(json.loads(body)["choices"][0]["message"]["content"])
 
 
-async def load(port: int, clients: int, per_client: int) -> tuple[list[float], int]:
-    """Latencies (s) of clients x per_client sequential requests over keep-alive connections, and the errors."""
+async def load(port: int, clients: int, per_client: int, spread_s: float = 0.0) -> tuple[list[float], int]:
+    """Latencies (s) of clients x per_client sequential requests over keep-alive connections, and the errors.
+    Client i sends its first request i/clients of spread_s after the first client (0: all at once)."""
     latencies: list[float] = []
     errors = 0
 
-    async def client() -> None:
+    async def client(index: int) -> None:
         nonlocal errors
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        await asyncio.sleep(index * spread_s / clients)
         try:
             for _ in range(per_client):
                 payload = request_bytes("127.0.0.1", port)
@@ -92,7 +97,7 @@ async def load(port: int, clients: int, per_client: int) -> tuple[list[float], i
         finally:
             writer.close()
 
-    await asyncio.gather(*(client() for _ in range(clients)))
+    await asyncio.gather(*(client(index) for index in range(clients)))
     return latencies, errors
 
 
@@ -127,6 +132,9 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, nargs="+", default=[300.0, 50.0],
                         help="fixed latencies of the fake upstream; one table each")
     parser.add_argument("--targets", type=int, default=100, help="registry size for the setups with targets")
+    parser.add_argument("--arrivals", choices=["spread", "burst"], default="spread",
+                        help="spread: the clients start evenly over one upstream latency, like independent users; "
+                        "burst: all at once, so they stay in lockstep (every request of a round arrives together)")
     args = parser.parse_args()
     for latency in args.latency_ms:
         run(args, latency)
@@ -148,9 +156,10 @@ def run(args: argparse.Namespace, latency_ms: float) -> None:
                 add_targets(server.url, args.targets)
         for setup in setups:
             asyncio.run(load(setup.port, args.clients, 2))  # warm up connections, threads and caches
+        spread_s = latency_ms / 1000 if args.arrivals == "spread" else 0.0
         for _ in range(args.rounds):
             for setup in setups:
-                measure(setup, upstream, args)
+                measure(setup, upstream, args, spread_s)
     finally:
         for setup in setups[1:]:
             setup.server.stop()
@@ -158,11 +167,11 @@ def run(args: argparse.Namespace, latency_ms: float) -> None:
     report(setups, args, latency_ms)
 
 
-def measure(setup: Setup, upstream: Process, args: argparse.Namespace) -> None:
+def measure(setup: Setup, upstream: Process, args: argparse.Namespace, spread_s: float) -> None:
     """One round of load against one setup, with the CPU time of every process involved."""
     pids = [upstream.proc.pid] + ([setup.server.proc.pid] if setup.server else [])
     before = [cpu_seconds(pid) for pid in pids] + [own_cpu_seconds()]
-    latencies, errors = asyncio.run(load(setup.port, args.clients, args.requests))
+    latencies, errors = asyncio.run(load(setup.port, args.clients, args.requests, spread_s))
     after = [cpu_seconds(pid) for pid in pids] + [own_cpu_seconds()]
     spent = [b - a for a, b in zip(before, after, strict=True)]
     setup.latencies += latencies
@@ -189,8 +198,8 @@ def report(setups: list[Setup], args: argparse.Namespace, latency_ms: float) -> 
     direct = setups[0]
     direct_p50, direct_p99 = pct(direct.latencies, 50), pct(direct.latencies, 99)
     print(f"{args.clients} concurrent clients x {args.requests} requests x {args.rounds} rounds, fake upstream latency "
-          f"{latency_ms:.0f} ms; overhead = alu minus direct; CPU = CPU time per request of alu, the fake upstream "
-          f"and the load generator\n")
+          f"{latency_ms:.0f} ms, arrivals {args.arrivals}; overhead = alu minus direct; CPU = CPU time per request "
+          f"of alu, the fake upstream and the load generator\n")
     print(f"{'setup':<36} {'reqs':>5} {'err':>4} {'p50 ms':>8} {'p99 ms':>8} {'overhead p50':>13} "
           f"{'overhead p99':>13} {'alu CPU ms':>11} {'upstr CPU ms':>13} {'load CPU ms':>12}")
     for setup in setups:
