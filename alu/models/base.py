@@ -30,7 +30,11 @@ class GenerationParams:
 
 
 class ChatModel(Protocol):
-    """A chat model: messages in, one completion out. Raises ModelCallError on failure."""
+    """A chat model: messages in, one completion out. Raises ModelCallError on failure.
+
+    A model may also offer `async achat(messages, params)` with the same contract: the gateway then awaits the
+    governed model's call in its event loop instead of holding a worker thread for it (Unlearner.ask_async).
+    """
 
     name: str
 
