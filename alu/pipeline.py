@@ -114,7 +114,7 @@ class Unlearner:
         # turns too, since a client can paste a leaked answer back into its history.
         turns = [m["content"] for m in history] + [query]
         candidates = self._screen(turns, answer, trace, config)
-        if config.refuse_query_mentions and any(c.query_mentions for c in candidates):
+        if config.refuse_query_mentions and any(c.named for c in candidates):
             return _refuse(trace, "the conversation names a forget target")
         leaks = agents.audit(answer, candidates, trace)
         trace.detected = [leak.target.name for leak in leaks]

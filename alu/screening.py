@@ -26,6 +26,7 @@ DEFAULT_CACHE = "default"
 BLANK = "someone"  # stands for a partial mention when its context is compared with the tied targets' profiles
 ANN_MIN_ROWS = 20_000  # below this an exact scan costs less than a millisecond or two; from here a graph search
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF = 16, 100, 128  # graph degree, build and search breadth (see docs)
+NAMED_MAX_SHARED = 3  # a partial mention shared by more targets than this names none of them
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Candidate:
     answer_mentions: list[Mention] = field(default_factory=list)
     similarity: float = 0.0  # best cosine between a sentence of query/answer and the target's profile
     context: float = 0.0  # best cosine between a text with its partial mentions blanked and the target's profile
+    named: bool = False  # the user's turns name this target (see TargetIndex._mentions_in)
 
     @property
     def rank(self) -> tuple[int, float]:
@@ -200,10 +202,21 @@ class TargetIndex:
 
     def _mentions_in(self, text: str, found: dict[str, Candidate], field_name: str) -> str | None:
         """Record the text's mentions on their candidates; return the text with partial mentions blanked (None if
-        it has none)."""
+        it has none).
+
+        A query mention names its target when it is a full name or an alias (also misspelled or masked), or a
+        last name (also masked) of at least 3 letters that at most NAMED_MAX_SHARED targets share. A misspelled
+        single word ("Romeo" for a target named Romez), a short last name ("Li") and a last name that many targets
+        share ("Smith" in a large registry) only make the targets candidates for the audit."""
         mentions = self.mentions.find(text)
+        shared: dict[tuple[int, int], int] = {}
         for mention in mentions:
-            getattr(self._candidate(found, mention.target_id), field_name).append(mention)
+            shared[mention.start, mention.end] = shared.get((mention.start, mention.end), 0) + 1
+        for mention in mentions:
+            candidate = self._candidate(found, mention.target_id)
+            getattr(candidate, field_name).append(mention)
+            if field_name == "query_mentions" and _names(mention, text, shared[mention.start, mention.end]):
+                candidate.named = True
         partial = [m for m in mentions if m.form not in ("name", "alias")]
         return redact(text, partial, BLANK) if partial else None
 
@@ -225,6 +238,17 @@ class TargetIndex:
         if target_id not in found:
             found[target_id] = Candidate(self.targets[target_id])
         return found[target_id]
+
+
+def _names(mention: Mention, text: str, shared: int) -> bool:
+    """Whether a mention in the user's turns singles out its target (see TargetIndex._mentions_in)."""
+    if mention.form in ("name", "alias"):
+        return True
+    span = text[mention.start : mention.end]
+    if len(span.split()) > 1:  # a misspelled or masked full name or alias
+        return True
+    letters = sum(ch.isalpha() for ch in span)
+    return mention.form != "fuzzy" and letters >= 3 and shared <= NAMED_MAX_SHARED
 
 
 def _top(scores: np.ndarray, ids: list[str | None], k: int) -> list[tuple[str, float]]:
