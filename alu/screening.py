@@ -183,15 +183,16 @@ class TargetIndex:
         """At most limit candidates: targets mentioned in query or answer (full names and aliases first), then
         the targets whose profile is most similar to a sentence of the answer or a user turn.
 
-        Targets tied on a partial mention (a last name many targets share) are ranked by how well their profile
-        fits the text around the mention: each text with partial mentions is also encoded with them blanked."""
+        When more targets are mentioned than fit (a last name many targets share), those known by a partial mention
+        are ranked by how well their profile fits the text around it: each text with partial mentions is then also
+        encoded with them blanked."""
         with self._lock:
             found: dict[str, Candidate] = {}
             query_texts = [t for t in query_texts if t.strip()]
             partial_texts = [self._mentions_in(text, found, "query_mentions") for text in query_texts]
             partial_texts.append(self._mentions_in(answer, found, "answer_mentions"))
         texts = split_sentences(answer) + query_texts
-        contexts = [c for c in partial_texts if c is not None]
+        contexts = [c for c in partial_texts if c is not None] if len(found) > limit else []
         contexts = [s for c in contexts for s in split_sentences(c) if BLANK in s]
         vectors = self.encode(texts + contexts)
         with self._lock:

@@ -118,6 +118,20 @@ def measure_recall(index: TargetIndex, persons, memo: MemoEmbedder, limit: int) 
     return {k: tuple(v) for k, v in counts.items()}
 
 
+def measure_ann(index: TargetIndex, persons, memo: MemoEmbedder, limit: int) -> tuple[int, int] | None:
+    """Recall of the graph search against the exact scan, over the candidates screening keeps from similarity (the
+    top limit above the floor) for every mention and clean text: (found, total), or None when the index scans."""
+    if index._graph is None:
+        return None
+    texts = [m.text for p in persons if p.target.id in index.targets for m in mentions(p)] + clean_texts()
+    found = total = 0
+    for vector in memo.encode(texts):
+        exact = {t for t, s in index.nearest(vector[None], limit, exact=True) if s >= MIN_SIMILARITY}
+        approximate = {t for t, s in index.nearest(vector[None], limit) if s >= MIN_SIMILARITY}
+        found, total = found + len(exact & approximate), total + len(exact)
+    return found, total
+
+
 class ReplayVanilla:
     """The embedded model, with the vanilla answer of each query computed once and replayed at every size."""
 
@@ -202,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
             row["warm_encoded"] = index.encoded
         row.update(measure_screening(index, queries, count_tokens, args.limit))
         row["recall"] = measure_recall(index, persons, memo, args.limit)
+        row["ann"] = measure_ann(index, persons, memo, args.limit)
         if model is not None:
             row.update(measure_e2e(index, model, e2e_queries(persons, args.queries), args.limit))
         rows[size] = row
@@ -238,6 +253,11 @@ def report(rows: dict, sizes: list[int], model, embedder) -> None:
             found, total = rows[size]["recall"].get(kind, (0, 0))
             cells.append(f"{found / total:.3f} ({total})" if total else "-")
         print(f"{kind:>22} " + " ".join(f"{c:>14}" for c in cells))
+    for size in sizes:
+        if rows[size]["ann"] is not None:
+            found, total = rows[size]["ann"]
+            print(f"similarity search at {size}: HNSW graph, recall against the exact scan {found / total:.4f} "
+                  f"({found}/{total} similarity candidates above the floor)")
     big = sizes[-1]
     r = rows[big]
     print(f"\nstart-up at {big}: first build {r['build_s']:.1f}s (encoded {r['encoded']}), warm build (all vectors "
