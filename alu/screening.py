@@ -21,7 +21,9 @@ from .embedding import DIM, EmbeddingCache, TextEncoder, default_cache, encode_c
 from .matching import Mention, MentionIndex, redact, split_sentences
 from .targets import Target
 
-FORM_RANK = {"name": 0, "alias": 0, "last_name": 1, "fuzzy": 2, "masked": 2}
+# Evidence levels, strongest first: a full name or alias; a misspelled or masked one (several words); a last name;
+# a single misspelled or masked word; no mention (similarity only).
+NAMED, NEAR_NAME, LAST_NAME, NEAR_WORD, UNMENTIONED = range(5)
 DEFAULT_CACHE = "default"
 BLANK = "someone"  # stands for a partial mention when its context is compared with the tied targets' profiles
 ANN_MIN_ROWS = 20_000  # below this an exact scan costs less than a millisecond or two; from here a graph search
@@ -39,13 +41,13 @@ class Candidate:
     similarity: float = 0.0  # best cosine between a sentence of query/answer and the target's profile
     context: float = 0.0  # best cosine between a text with its partial mentions blanked and the target's profile
     named: bool = False  # the user's turns name this target (see TargetIndex._mentions_in)
+    evidence: int = UNMENTIONED  # the strongest mention's level (NAMED ... UNMENTIONED)
 
     @property
     def rank(self) -> tuple[int, float]:
-        """Sort key: the strongest mention form first (full names and aliases), then embedding similarity; targets
-        known only by a partial mention (a shared last name) also by how well they fit the text around it."""
-        form = min((FORM_RANK[m.form] for m in self.query_mentions + self.answer_mentions), default=3)
-        return (form, -self.similarity - (self.context if form in (1, 2) else 0.0))
+        """Sort key: the strongest mention first, then embedding similarity; targets known by a last name only also
+        by how well they fit the text around it (that is what tells apart targets sharing a last name)."""
+        return (self.evidence, -self.similarity - (self.context if self.evidence == LAST_NAME else 0.0))
 
 
 class TargetIndex:
@@ -179,13 +181,15 @@ class TargetIndex:
         """Targets whose profile is most similar to any of the texts, best first."""
         return self.nearest(self.encode(texts), limit)
 
-    def screen(self, query_texts: list[str], answer: str, limit: int, min_similarity: float) -> list[Candidate]:
+    def screen(self, query_texts: list[str], answer: str, limit: int, min_similarity: float,
+               exact: bool = False) -> list[Candidate]:
         """At most limit candidates: targets mentioned in query or answer (full names and aliases first), then
         the targets whose profile is most similar to a sentence of the answer or a user turn.
 
         When more targets are mentioned than fit (a last name many targets share), those known by a partial mention
         are ranked by how well their profile fits the text around it: each text with partial mentions is then also
-        encoded with them blanked."""
+        encoded with them blanked. exact=True scans every profile instead of searching the graph (for measuring
+        the graph's recall)."""
         with self._lock:
             found: dict[str, Candidate] = {}
             query_texts = [t for t in query_texts if t.strip()]
@@ -198,7 +202,7 @@ class TargetIndex:
         with self._lock:
             found = {tid: c for tid, c in found.items() if tid in self.targets}  # removed meanwhile
             if vectors is not None:
-                self._score(found, vectors[: len(texts)], vectors[len(texts) :], limit, min_similarity)
+                self._score(found, vectors[: len(texts)], vectors[len(texts) :], limit, min_similarity, exact)
         return sorted(found.values(), key=lambda c: c.rank)[:limit]
 
     def _mentions_in(self, text: str, found: dict[str, Candidate], field_name: str) -> str | None:
@@ -216,13 +220,15 @@ class TargetIndex:
         for mention in mentions:
             candidate = self._candidate(found, mention.target_id)
             getattr(candidate, field_name).append(mention)
-            if field_name == "query_mentions" and _names(mention, text, shared[mention.start, mention.end]):
+            level = _evidence(mention, text)
+            candidate.evidence = min(candidate.evidence, level)
+            if field_name == "query_mentions" and _names(mention, level, text, shared[mention.start, mention.end]):
                 candidate.named = True
         partial = [m for m in mentions if m.form not in ("name", "alias")]
         return redact(text, partial, BLANK) if partial else None
 
     def _score(self, found: dict[str, Candidate], vectors: np.ndarray, contexts: np.ndarray, limit: int,
-               min_similarity: float) -> None:
+               min_similarity: float, exact: bool) -> None:
         rows = [self._row.get(tid) for tid in found]
         known = [(c, row) for c, row in zip(found.values(), rows, strict=True) if row is not None]
         if known:
@@ -231,7 +237,7 @@ class TargetIndex:
             context = self._similarity(rows_known, contexts) if len(contexts) else np.zeros(len(known))
             for (candidate, _), sim, ctx in zip(known, similarity, context, strict=True):
                 candidate.similarity, candidate.context = float(sim), float(ctx)
-        for target_id, score in self.nearest(vectors, limit + len(found)):
+        for target_id, score in self.nearest(vectors, limit + len(found), exact):
             if score >= min_similarity and target_id not in found:
                 found[target_id] = Candidate(self.targets[target_id], similarity=score)
 
@@ -241,14 +247,19 @@ class TargetIndex:
         return found[target_id]
 
 
-def _names(mention: Mention, text: str, shared: int) -> bool:
-    """Whether a mention in the user's turns singles out its target (see TargetIndex._mentions_in)."""
+def _evidence(mention: Mention, text: str) -> int:
     if mention.form in ("name", "alias"):
+        return NAMED
+    if mention.form == "last_name":
+        return LAST_NAME
+    return NEAR_NAME if len(text[mention.start : mention.end].split()) > 1 else NEAR_WORD
+
+
+def _names(mention: Mention, level: int, text: str, shared: int) -> bool:
+    """Whether a mention in the user's turns singles out its target (see TargetIndex._mentions_in)."""
+    if level in (NAMED, NEAR_NAME):
         return True
-    span = text[mention.start : mention.end]
-    if len(span.split()) > 1:  # a misspelled or masked full name or alias
-        return True
-    letters = sum(ch.isalpha() for ch in span)
+    letters = sum(ch.isalpha() for ch in text[mention.start : mention.end])
     return mention.form != "fuzzy" and letters >= 3 and shared <= NAMED_MAX_SHARED
 
 
