@@ -127,3 +127,11 @@ def test_shared_last_name_ranked_by_context():
     # a full name still outranks the shared last name, whatever the context
     first = index.screen(["Okafor's sonnets about rivers, and Tobi Okafor"], "", 4, 0.45)[0]
     assert first.target.name == "Tobi Okafor"
+
+
+def test_misspelled_full_name_outranks_a_shared_last_name():
+    silvas = [Target(f"{first} Silva") for first in ("Ana", "Bruno", "Carla", "Diego", "Elena", "Felipe")]
+    index = TargetIndex([*silvas, Target("Antonio Silva")], embedder=WordEmbedder(), cache=None)
+    candidates = index.screen(["What did Antenio Silva do in his career?"], "", 3, 0.45)
+    assert candidates[0].target.name == "Antonio Silva" and candidates[0].named
+    assert not any(c.named for c in candidates[1:])  # seven Silvas share the bare last name
