@@ -27,7 +27,7 @@ NAMED, NEAR_NAME, LAST_NAME, NEAR_WORD, UNMENTIONED = range(5)
 DEFAULT_CACHE = "default"
 BLANK = "someone"  # stands for a partial mention when its context is compared with the tied targets' profiles
 ANN_MIN_ROWS = 20_000  # below this an exact scan costs less than a millisecond or two; from here a graph search
-HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF = 16, 100, 128  # graph degree, build and search breadth (see docs)
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF = 16, 100, 256  # graph degree, build and search breadth (see docs)
 NAMED_MAX_SHARED = 3  # a partial mention shared by more targets than this names none of them
 
 
