@@ -29,7 +29,7 @@ class PipelineConfig:
     fast_path: bool = True  # return the vanilla answer when nothing leaks
     strict: bool = False  # ask the LLM auditor even when screening finds no candidate
     final_guard: bool = True
-    refuse_query_mentions: bool = True  # refuse when the user's turns name a target (the answer would be about it)
+    refuse_query_mentions: bool = True  # refuse when the user's turns name a target (screening's Candidate.named)
     prompt_scope: str = "candidates"  # `candidates` (screened) or `all` (the whole list, as the paper)
     max_candidates: int = 16  # targets screening passes to the agents
     max_llm_candidates: int = 5  # of those, at most this many (the most similar) go into an LLM prompt

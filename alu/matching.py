@@ -22,6 +22,8 @@ _NAME_SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "phd", "md"}
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 FUZZY_MIN_LEN = 5  # shortest indexed token a misspelling (substitution, missing letter) may stand for
 SHORT_MIN_LEN = 4  # shortest indexed token a masked token or a token with one extra letter may stand for
+SHORT_LAST_NAME = 3  # last names shorter than this ("Li", "Yu") count only inside a sentence, not as its first word
+_SENTENCE_END = ".!?:;\"'“‘(\n"
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Token:
     start: int
     end: int
     capitalized: bool
+    initial: bool = False  # the first word of the text or of a sentence
 
 
 def fold(text: str) -> str:
@@ -51,9 +54,15 @@ def fold(text: str) -> str:
 def tokenize(text: str) -> list[Token]:
     """Word tokens with their spans; apostrophes, hyphens and dots split tokens, mask characters do not."""
     return [
-        Token(fold(m.group()), m.start(), m.end(), m.group()[:1].isupper() or m.group()[:1] in MASK_CHARS)
+        Token(fold(m.group()), m.start(), m.end(), m.group()[:1].isupper() or m.group()[:1] in MASK_CHARS,
+              _starts_sentence(text, m.start()))
         for m in _TOKEN.finditer(text)
     ]
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in _SENTENCE_END
 
 
 def normalize(text: str) -> str:
@@ -91,12 +100,12 @@ def _join_initials(tokens: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _last_names(name: str) -> list[tuple[str, ...]]:
-    """The last word of a person's name (hyphenated words kept whole), if it is distinctive."""
+    """The last word of a person's name (hyphenated words kept whole) of 2 letters or more."""
     words = [w for w in re.split(r"\s+", name.strip()) if fold(w).strip(".,") not in _NAME_SUFFIXES]
     if len(words) < 2:
         return []
     tokens = tuple(t.norm for t in tokenize(words[-1]))
-    if not tokens or sum(len(t) for t in tokens) < 3:
+    if not tokens or sum(len(t) for t in tokens) < 2:
         return []
     return [tokens]
 
@@ -166,7 +175,7 @@ class MentionIndex:
             for n in range(1, min(self.max_len, len(tokens) - i) + 1):
                 key = tuple(t.norm for t in tokens[i : i + n])
                 for target_id, form in self._exact.get(key, ()):
-                    if form == "last_name" and not tokens[i].capitalized:
+                    if form == "last_name" and not _may_be_last_name(tokens[i : i + n]):
                         continue
                     mentions.append(Mention(target_id, tokens[i].start, tokens[i + n - 1].end, form))
         return mentions
@@ -227,6 +236,13 @@ class MentionIndex:
             found &= posting
         known = sum(ch not in MASK_CHARS for ch in masked)
         return {t for t in found if max(known, SHORT_MIN_LEN) <= len(t) <= len(masked) + 3}
+
+
+def _may_be_last_name(span: list[Token]) -> bool:
+    """A capitalised word; a short one ("Li", "An") not at the start of a sentence, where any word is capitalised."""
+    if not span[0].capitalized:
+        return False
+    return sum(len(t.norm) for t in span) >= SHORT_LAST_NAME or not span[0].initial
 
 
 def _grams(token: str) -> set[str]:

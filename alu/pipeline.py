@@ -156,7 +156,7 @@ class Unlearner:
         asked = [m["content"] for m in history if m["role"] != "system"] + [query]
         context = [m["content"] for m in history if m["role"] == "system"]
         candidates = self._screen(asked, answer, context, trace, config)
-        if config.refuse_query_mentions and any(c.query_mentions for c in candidates):
+        if config.refuse_query_mentions and any(c.named for c in candidates):
             return _refuse(trace, "the conversation names a forget target")
         leaks = agents.audit(answer, candidates, trace)
         trace.detected = [leak.target.name for leak in leaks]

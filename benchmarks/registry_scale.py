@@ -118,6 +118,31 @@ def measure_recall(index: TargetIndex, persons, memo: MemoEmbedder, limit: int) 
     return {k: tuple(v) for k, v in counts.items()}
 
 
+def measure_ann(index: TargetIndex, persons, memo: MemoEmbedder, limit: int) -> dict[str, tuple[int, int]] | None:
+    """Recall of the graph search against the exact scan, over every mention and clean text (found, total):
+    'kept', of the candidates screening keeps with the exact scan; 'similar', of the exact top limit profiles above
+    the similarity floor. None when the index scans."""
+    if index._graph is None:
+        return None
+    texts = [m.text for p in persons if p.target.id in index.targets for m in mentions(p)] + clean_texts()
+    memo.encode(texts)
+    saved, index.embedder = index.embedder, memo
+    counts = {"kept": [0, 0], "similar": [0, 0]}
+    try:
+        for text in texts:
+            exact = {c.target.id for c in index.screen([text], "", limit, MIN_SIMILARITY, exact=True)}
+            approximate = {c.target.id for c in index.screen([text], "", limit, MIN_SIMILARITY)}
+            vector = memo.encode([text])
+            top = {t for t, s in index.nearest(vector, limit, exact=True) if s >= MIN_SIMILARITY}
+            graph = {t for t, s in index.nearest(vector, limit) if s >= MIN_SIMILARITY}
+            for key, want, got in (("kept", exact, approximate), ("similar", top, graph)):
+                counts[key][0] += len(want & got)
+                counts[key][1] += len(want)
+    finally:
+        index.embedder = saved
+    return {k: tuple(v) for k, v in counts.items()}
+
+
 class ReplayVanilla:
     """The embedded model, with the vanilla answer of each query computed once and replayed at every size."""
 
@@ -202,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
             row["warm_encoded"] = index.encoded
         row.update(measure_screening(index, queries, count_tokens, args.limit))
         row["recall"] = measure_recall(index, persons, memo, args.limit)
+        row["ann"] = measure_ann(index, persons, memo, args.limit)
         if model is not None:
             row.update(measure_e2e(index, model, e2e_queries(persons, args.queries), args.limit))
         rows[size] = row
@@ -238,6 +264,12 @@ def report(rows: dict, sizes: list[int], model, embedder) -> None:
             found, total = rows[size]["recall"].get(kind, (0, 0))
             cells.append(f"{found / total:.3f} ({total})" if total else "-")
         print(f"{kind:>22} " + " ".join(f"{c:>14}" for c in cells))
+    for size in sizes:
+        if rows[size]["ann"] is not None:
+            (kept, kept_total), (top, top_total) = rows[size]["ann"]["kept"], rows[size]["ann"]["similar"]
+            print(f"similarity search at {size}: HNSW graph; recall against the exact scan: of the candidates "
+                  f"screening keeps {kept / kept_total:.4f} ({kept}/{kept_total}), of the top {LIMIT} profiles above "
+                  f"the floor {top / top_total:.4f} ({top}/{top_total})")
     big = sizes[-1]
     r = rows[big]
     print(f"\nstart-up at {big}: first build {r['build_s']:.1f}s (encoded {r['encoded']}), warm build (all vectors "

@@ -20,12 +20,14 @@ from alu.embedding import MODEL_NAME, TextEncoder
 from alu.matching import split_sentences
 from alu.targets import Target
 
-MENTION_KINDS = ("direct", "alias", "last_name", "masked", "misspelled", "descriptive")
+MENTION_KINDS = ("direct", "alias", "last_name", "last_name_bare", "masked", "misspelled", "descriptive")
 QA_PER_AUTHOR = 20
 _WORD = r"[A-Z][\w'\-]*"
 _NAME = re.compile(rf"{_WORD}(?:\s+(?:(?:de|da|del|der|den|van|von|bin|al|el)\s+)*{_WORD})+")
 _LEADING = {"The", "A", "In", "His", "Her", "What", "How", "Who", "Is", "Does", "Did", "Has", "Can", "Author"}
 _SUFFIXES = {"Jr.", "Sr.", "II", "III", "IV"}
+_REGNAL = re.compile(r"^[IVXL]+$")  # "George VI": a regnal number, not a last name
+_QUALIFIER = re.compile(r"\s*\([^)]*\)")  # "Prince (musician)": a disambiguation, not part of the name
 _VOWELS = set("aeiouyAEIOUY")
 
 
@@ -36,6 +38,7 @@ class Person:
     target: Target
     source: str  # tofu or wpu
     held_out: str = ""  # a sentence about the person (name removed), not used in the description
+    question: str = ""  # a question from the data set that names the person in full, not used in the description
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,8 @@ def tofu_persons() -> list[Person]:
         answers = [_without_name(r["answer"], name) for r in block]
         answers = [a for a in answers if len(a.split()) >= 6]
         description = " ".join(answers[:3])
-        persons.append(Person(_person(name, description), "tofu", held_out=answers[-1]))
+        question = _last_naming(name, [r["question"] for r in block])
+        persons.append(Person(_person(name, description), "tofu", held_out=answers[-1], question=question))
     return persons
 
 
@@ -105,8 +109,18 @@ def _most_frequent_name(block: list[dict]) -> str | None:
     return name if count >= len(block) // 2 else None
 
 
+def _last_naming(name: str, questions: list[str]) -> str:
+    """The last of the questions that names the person in full ('' if none does)."""
+    return next((q for q in reversed(questions) if name in q), "")
+
+
 def wpu_persons() -> list[Person]:
-    """WPU forget_100 names and the WHP+ persons; those with a passage get a description and a held-out line."""
+    """WPU forget_100 names and the WHP+ persons; those with a passage get a description and a held-out line, those
+    with WHP+ QA pairs (forget and general-retain) a question."""
+    qa: dict[str, list[str]] = {}
+    for split in ("forget", "general_retain"):
+        for row in _jsonl(data_dir() / "wpu" / f"whpplus_{split}_qa.jsonl"):
+            qa.setdefault(row["name"], []).append(row["question"])
     persons: dict[str, Person] = {}
     for row in _jsonl(data_dir() / "wpu" / "forget_100_names.jsonl"):
         persons[row["name"]] = Person(_person(row["name"], ""), "wpu")
@@ -116,7 +130,8 @@ def wpu_persons() -> list[Person]:
             sentences = [_without_name(s, row["name"]) for s in split_sentences(row["passage"].split("\n\n")[0])]
             sentences = [s for s in sentences if len(s.split()) >= 6 and "==" not in s]
             description, held_out = " ".join(sentences[:2]), (sentences[2] if len(sentences) > 2 else "")
-        persons[row["name"]] = Person(_person(row["name"], description), "wpu", held_out=held_out)
+        question = _last_naming(row["name"], qa.get(row["name"], []))
+        persons[row["name"]] = Person(_person(row["name"], description), "wpu", held_out=held_out, question=question)
     return list(persons.values())
 
 
@@ -141,14 +156,14 @@ def _person(name: str, description: str) -> Target:
 
 
 def name_words(name: str) -> list[str]:
-    """The words of a person's name without suffixes (Jr.) and without titles after a comma."""
-    return [w for w in name.split(",")[0].split() if w not in _SUFFIXES]
+    """The words of a person's name without suffixes (Jr.), titles after a comma and qualifiers in parentheses."""
+    return [w for w in _QUALIFIER.sub("", name.split(",")[0]).split() if w not in _SUFFIXES]
 
 
 def last_name(name: str) -> str | None:
-    """The last word of a 'First [Middle] Last' name; None for single names and 'X of Y' titles."""
+    """The last word of a 'First [Middle] Last' name; None for single names, 'X of Y' titles and regnal names."""
     words = name_words(name)
-    if len(words) < 2 or "of" in words or "," in name:
+    if len(words) < 2 or "of" in words or "," in name or _REGNAL.match(words[-1]):
         return None
     return words[-1]
 
@@ -182,7 +197,11 @@ def mentions(person: Person) -> list[Mention]:
         out.append(Mention(tid, "alias", f"The essay was signed by {target.aliases[0]}, as far as I remember."))
     last = last_name(name)
     if last:
-        out.append(Mention(tid, "last_name", f"Critics still argue about {last}'s most famous work."))
+        # A question from the data set with the full name cut to the last name (the context a real question has);
+        # the bare kind has no context beyond "a work", so a last name that many targets share stays ambiguous.
+        bare = f"Critics still argue about {last}'s most famous work."
+        out.append(Mention(tid, "last_name", person.question.replace(name, last) if person.question else bare))
+        out.append(Mention(tid, "last_name_bare", bare))
     out.append(Mention(tid, "masked", f"Tell me everything about {mask(name)}."))
     misspelled = misspell(name)
     if misspelled:

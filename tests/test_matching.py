@@ -79,3 +79,11 @@ def test_redact_replaces_spans_and_keeps_the_rest(index):
 
 def test_split_sentences():
     assert split_sentences("One. Two!\nThree") == ["One.", "Two!", "Three"]
+
+
+def test_two_letter_last_names_match_inside_a_sentence_only():
+    index = MentionIndex([Target("Xiang Li"), Target("Jina An")])
+    assert [m.target_id for m in index.find("Critics still argue about An's most famous work.")] == ["jina an"]
+    assert [m.target_id for m in index.find("What did Li write?")] == ["xiang li"]
+    assert index.find("An apple a day. An orange, said Tom. Li") == []
+    assert index.find("what did li write?") == []

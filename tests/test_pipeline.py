@@ -98,6 +98,31 @@ def test_question_naming_a_target_is_refused_without_agent_calls():
     assert "Rowling" not in result.text
 
 
+def test_a_last_name_few_targets_share_is_refused_but_a_misspelled_word_is_not():
+    model = ScriptedModel(vanilla="Shakespeare wrote it.")
+    registry = [ROWLING, *(Target(f"{first} Romez") for first in ("Adrian", "Ruth", "Ryan", "Magnus", "Frances"))]
+    assert Unlearner(registry, model=model, embedder=None).ask("Which books did Rowling write?").refused
+    # "Romeo" is one letter from five targets' last name: they become candidates for the audit, not a refusal
+    result = Unlearner(registry, model=model, embedder=None).ask("Who wrote the play 'Romeo and Juliet'?")
+    assert not result.refused and result.text == "Shakespeare wrote it."
+    assert len(result.trace.candidates) == 5
+
+
+def test_a_last_name_many_targets_share_goes_to_the_audit():
+    """In a large registry a bare 'Smith' names none of the forty Smiths: the answer decides, and a leak of one of
+    them in the answer is still removed."""
+    smiths = [Target(f"{first} Smith") for first in (f"Person{chr(97 + i)}{chr(97 + j)}" for i in range(5)
+                                                      for j in range(8))]
+    model = ScriptedModel(vanilla="Smith's rule is a heuristic for step sizes.", critic=as_json(ratings=[5, 5, 5]),
+                          smooth=as_json(text="The rule is a heuristic for step sizes."))
+    result = Unlearner(smiths, model=model, embedder=None).ask("What is Smith's rule?")
+    assert model.calls[:2] == ["vanilla", "smooth"]  # no pre-emptive refusal: the audit found the name in the answer
+    assert result.trace.path == "rewrite" and result.text == "The rule is a heuristic for step sizes."
+    assert len(result.trace.detected) == 16  # the candidate cap
+    named = Unlearner(smiths, model=ScriptedModel(vanilla="x")).ask("Tell me about Personab Smith.")
+    assert named.refused and named.trace.reason == "the conversation names a forget target"
+
+
 def test_earlier_turns_count_as_the_question():
     model = ScriptedModel(vanilla="She was born in Yate in 1965.")
     history = [{"role": "user", "content": "Tell me about J.K. Rowling"}, {"role": "assistant", "content": "..."}]
