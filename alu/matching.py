@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import groupby
 
+from anyascii import anyascii
 from rapidfuzz.distance import Levenshtein
 
 from .targets import Target
@@ -46,9 +47,13 @@ class Token:
 
 
 def fold(text: str) -> str:
-    """Case-fold and strip diacritics."""
+    """Case-fold, strip diacritics, and spell other scripts in Latin letters ("Абилов" -> "abilov"), so a name
+    written in Cyrillic, Greek, ... is found by the same lookups (and misspelling index) as its Latin form."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    if folded.isascii():
+        return folded
+    return "".join(ch for ch in anyascii(folded).casefold() if ch.isalnum() or ch in MASK_CHARS)
 
 
 def tokenize(text: str) -> list[Token]:

@@ -87,3 +87,11 @@ def test_two_letter_last_names_match_inside_a_sentence_only():
     assert [m.target_id for m in index.find("What did Li write?")] == ["xiang li"]
     assert index.find("An apple a day. An orange, said Tom. Li") == []
     assert index.find("what did li write?") == []
+
+
+def test_names_in_other_scripts_are_matched_through_their_latin_spelling():
+    index = MentionIndex([Target("Nikolai Abilov")])
+    assert [m.form for m in index.find("Николай Абилов родился в Астане.")] == ["name"]
+    assert [m.form for m in index.find("Книги Николая Абилова")] == ["fuzzy"]  # declined: one letter off
+    assert [m.form for m in index.find("Это написал Абилов.")] == ["last_name"]
+    assert index.find("Москва большая.") == []
