@@ -8,10 +8,10 @@ cd "$(dirname "$0")/../.."
 ALU="${ALU:-python -m alu}"
 R=docs/results
 ALL="--methods vanilla,prompt,filter,icul,alu-paper,alu"
-$ALU eval tofu --split forget01 --split-limit forget=20 --split-limit retain=20 --split-limit real_authors=5 \
-  --split-limit world_facts=5 --max-tokens 64 $ALL --method-limit alu-paper=0 --method-limit alu-paper@forget=5 \
+$ALU eval tofu --split forget01 --split-limit forget=40 --split-limit retain=40 --split-limit real_authors=10 \
+  --split-limit world_facts=10 --max-tokens 64 $ALL --method-limit alu-paper=0 --method-limit alu-paper@forget=5 \
   --method-limit alu-paper@retain=3 --out $R/tofu
-$ALU eval attacks --limit 8 --max-tokens 64 $ALL --method-limit alu-paper=2 --out $R/attacks
+$ALU eval attacks --limit 16 --max-tokens 64 $ALL --method-limit alu-paper=2 --out $R/attacks
 $ALU eval wmdp --split-limit bio=20 --split-limit cyber=20 --split-limit mmlu=40 $ALL \
   --method-limit alu-paper=3 --out $R/wmdp
 $ALU eval scale --limit 5 --sizes 1,10,100,1000 --max-tokens 64 --methods alu,prompt,alu-paper \
@@ -20,5 +20,5 @@ $ALU eval wpu --limit 3 --max-tokens 64 $ALL --method-limit alu-paper=1 --out $R
 # After the run above (made at commit 976b212): names in other scripts are matched through their Latin spelling
 # (commit "Matching: names in other scripts ..."); the language attack re-measured for the methods that use the
 # matcher, with the code of that commit:
-$ALU eval attacks --split-limit many_shot=0 --split-limit masking=0 --split-limit languages=8 --max-tokens 64 \
+$ALU eval attacks --split-limit many_shot=0 --split-limit masking=0 --split-limit languages=16 --max-tokens 64 \
   --methods vanilla,filter,alu --out $R/attacks-latin
