@@ -14,7 +14,7 @@ $ALU eval tofu --split forget01 --split-limit forget=40 --split-limit retain=40 
 $ALU eval attacks --limit 16 --max-tokens 64 $ALL --method-limit alu-paper=2 --out $R/attacks
 $ALU eval wmdp --split-limit bio=20 --split-limit cyber=20 --split-limit mmlu=40 $ALL \
   --method-limit alu-paper=3 --out $R/wmdp
-$ALU eval scale --limit 5 --sizes 1,10,100,1000 --max-tokens 64 --methods alu,prompt,alu-paper \
+$ALU eval scale --limit 20 --sizes 1,10,100,1000 --max-tokens 64 --methods alu,prompt,alu-paper \
   --method-limit alu-paper=0 --method-limit alu-paper@n1=3 --method-limit alu-paper@n10=3 --out $R/scale
 $ALU eval wpu --limit 3 --max-tokens 64 $ALL --method-limit alu-paper=1 --out $R/wpu
 # After the run above (made at commit 976b212): names in other scripts are matched through their Latin spelling
