@@ -24,12 +24,17 @@ def _load(path: str, n_ctx: int, n_threads: int):
 
 @lru_cache(maxsize=1)
 def _load_scorer(path: str, n_ctx: int, n_threads: int):
-    """A second instance with room for the logits of every position (needed to score a given continuation)."""
+    """A second instance with room for the logits of every position (needed to score a given continuation), with
+    the chat template of the file compiled once."""
     from llama_cpp import Llama
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
     llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, logits_all=True, verbose=False)
     llama._logits_all = False  # switched on per call, for the scored tokens only
-    return llama, threading.Lock()
+    formatter = Jinja2ChatFormatter(template=llama.metadata["tokenizer.chat_template"],
+                                    eos_token=_token_text(llama, llama.token_eos()),
+                                    bos_token=_token_text(llama, llama.token_bos()))
+    return llama, formatter, threading.Lock()
 
 
 class LlamaCppModel:
@@ -82,13 +87,8 @@ class LlamaCppModel:
 
         Computed as a log-softmax over the raw logits: llama-cpp-python's own `logprobs` output is wrong in 0.3.x.
         """
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-        llama, lock = _load_scorer(str(self.path), self.n_ctx, self.n_threads)
+        llama, formatter, lock = _load_scorer(str(self.path), self.n_ctx, self.n_threads)
         with lock:
-            formatter = Jinja2ChatFormatter(template=llama.metadata["tokenizer.chat_template"],
-                                            eos_token=_token_text(llama, llama.token_eos()),
-                                            bos_token=_token_text(llama, llama.token_bos()))
             prompt = llama.tokenize(formatter(messages=messages).prompt.encode(), add_bos=False, special=True)
             reply = llama.tokenize(continuation.encode(), add_bos=False, special=False)
             if not reply:
