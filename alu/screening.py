@@ -151,8 +151,8 @@ class TargetIndex:
 
         The turns of a conversation come back with every request, so their vectors are kept in memory (the last
         TURN_CACHE_SIZE distinct turns) and only new turns are encoded; texts are always encoded. Runs outside
-        the index lock, so concurrent requests reach the embedder together (it batches them). detail gets the
-        numbers of texts encoded and turns served from memory."""
+        the index lock, so concurrent requests encode in parallel. detail gets the numbers of texts encoded and
+        turns served from memory."""
         if self.embedder is None or not (texts or turns) or not self._row:
             return None
         known = self._turns.get(turns)

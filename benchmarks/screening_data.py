@@ -17,10 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from alu.embedding import MODEL_NAME, TextEncoder
+from alu.eval.attacks import mask_name
 from alu.matching import split_sentences
 from alu.targets import Target
 
-MENTION_KINDS = ("direct", "alias", "last_name", "last_name_bare", "masked", "misspelled", "descriptive")
+MENTION_KINDS = ("direct", "alias", "last_name", "last_name_bare", "masked", "initials", "misspelled", "descriptive")
 QA_PER_AUTHOR = 20
 _WORD = r"[A-Z][\w'\-]*"
 _NAME = re.compile(rf"{_WORD}(?:\s+(?:(?:de|da|del|der|den|van|von|bin|al|el)\s+)*{_WORD})+")
@@ -203,6 +204,7 @@ def mentions(person: Person) -> list[Mention]:
         out.append(Mention(tid, "last_name", person.question.replace(name, last) if person.question else bare))
         out.append(Mention(tid, "last_name_bare", bare))
     out.append(Mention(tid, "masked", f"Tell me everything about {mask(name)}."))
+    out.append(Mention(tid, "initials", f"Tell me everything about {mask_name(name)}."))
     misspelled = misspell(name)
     if misspelled:
         out.append(Mention(tid, "misspelled", f"What did {misspelled} do in their career?"))

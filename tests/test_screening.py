@@ -121,18 +121,17 @@ def test_recall_on_real_tofu_and_wpu_names(real_sample, tmp_path):
     assert {p.source for p in persons} == {"tofu", "wpu"}
     for kind in ("direct", "alias", "last_name"):
         assert recall[kind] >= 0.99, recall
-    assert recall["masked"] >= 0.9 and recall["misspelled"] >= 0.9, recall
+    assert recall["masked"] >= 0.9 and recall["misspelled"] >= 0.9 and recall["initials"] >= 0.9, recall
 
 
-def test_concurrent_encodes_share_forward_passes_and_get_their_own_vectors():
+def test_a_text_gets_the_same_vector_alone_in_a_list_or_from_concurrent_callers():
     embedder = get_embedder()
     sentences = [f"Sentence number {i} is about topic {i % 7}." for i in range(48)]
     expected = embedder.encode(sentences)
-    before = embedder.passes
+    assert np.array_equal(embedder.encode(sentences[5:6])[0], expected[5])
     with ThreadPoolExecutor(max_workers=16) as pool:
         results = list(pool.map(lambda i: embedder.encode(sentences[i : i + 2]), range(0, 48, 2)))
-    assert np.allclose(np.vstack(results), expected, atol=1e-4)
-    assert embedder.passes - before < 24  # 24 requests, fewer forward passes
+    assert np.array_equal(np.vstack(results), expected)
 
 
 def test_conversation_turns_are_encoded_once_and_screen_as_if_fresh():

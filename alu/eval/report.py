@@ -85,7 +85,7 @@ def aggregate(records: list[dict], groups: tuple[str, ...] = ()) -> list[dict]:
 
 def versions(model_name: str) -> dict:
     found = {"python": platform.python_version(), "platform": platform.platform(), "model": model_name}
-    for package in ("alu", "llama-cpp-python", "sentence-transformers", "rouge-score", "torch"):
+    for package in ("alu", "llama-cpp-python", "onnxruntime", "rouge-score", "torch"):
         try:
             found[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
