@@ -216,13 +216,17 @@ class MentionIndex:
         return mentions
 
     def _find_initials(self, tokens: list[Token]) -> list[Mention]:
-        """Names of two words or more masked down to their initials, each word's length kept ("B**** M******")."""
+        """Names of two words or more masked down to their initials, each word's length kept ("B**** M******",
+        "F**** R. P***")."""
         masked = [_is_initial_mask(t.norm) for t in tokens]
+        fits = [m or (len(t.norm) == 1 and t.norm.isalpha()) for m, t in zip(masked, tokens, strict=True)]
         mentions = []
         for i in range(len(tokens)):
             for n in range(2, min(self.max_len, len(tokens) - i) + 1):
-                if not all(masked[i : i + n]):
+                if not all(fits[i : i + n]):
                     break
+                if not any(masked[i : i + n]):
+                    continue
                 span = tokens[i : i + n]
                 for target_id in self._initials.get(_initials_key(tuple(t.norm for t in span)), ()):
                     mentions.append(Mention(target_id, span[0].start, span[-1].end, "masked"))

@@ -41,6 +41,7 @@ def test_normalize_folds_case_diacritics_and_punctuation():
         ("What is the gender of author B**** M****** A*-K******?", ("basil mahfouz al-kuwaiti", "masked")),
         ("Founded by E*** M***", ("elon musk", "masked")),
         ("Robert Galbraith is R***** G********.", ("j. k. rowling", "masked")),
+        ("Is J. K. R****** British?", ("j. k. rowling", "masked")),
         ("A novel by Stephen Kinng", ("stephen king", "fuzzy")),
         ("Basil Mahfouz Al-Kuwaiti wrote it", ("basil mahfouz al-kuwaiti", "name")),
         ("a book by Al-Kuwaiti", ("basil mahfouz al-kuwaiti", "last_name")),
