@@ -219,6 +219,8 @@ class MentionIndex:
         """Names of two words or more masked down to their initials, each word's length kept ("B**** M******",
         "F**** R. P***")."""
         masked = [_is_initial_mask(t.norm) for t in tokens]
+        if not any(masked):
+            return []
         fits = [m or (len(t.norm) == 1 and t.norm.isalpha()) for m, t in zip(masked, tokens, strict=True)]
         mentions = []
         for i in range(len(tokens)):

@@ -110,7 +110,7 @@ def _stamp_path(path: Path) -> Path:
     return path.with_suffix(path.suffix + ".verified")
 
 
-def _is_verified(path: Path, sha256: str) -> bool:
+def is_verified(path: Path, sha256: str) -> bool:
     """True when the file was hashed before and has not changed since (size and mtime)."""
     try:
         stamp = json.loads(_stamp_path(path).read_text())
@@ -120,7 +120,15 @@ def _is_verified(path: Path, sha256: str) -> bool:
     return stamp == {"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def _write_stamp(path: Path, sha256: str) -> None:
+def stamped_sha256(path: Path) -> str | None:
+    """The sha256 the file's stamp records (None without a readable stamp)."""
+    try:
+        return json.loads(_stamp_path(path).read_text()).get("sha256")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def write_stamp(path: Path, sha256: str) -> None:
     stat = path.stat()
     stamp = {"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
     _stamp_path(path).write_text(json.dumps(stamp))
@@ -146,13 +154,13 @@ def assemble(model: EmbeddedModel) -> Path:
     """Concatenate the chunks into the cache once, verify the sha256, and return the file."""
     chunks = chunk_files(model)
     if len(chunks) == 1:
-        if not _is_verified(chunks[0], model.sha256):
+        if not is_verified(chunks[0], model.sha256):
             _check_hash(model, chunks)
             with contextlib.suppress(OSError):  # read-only site-packages: verify again next time
-                _write_stamp(chunks[0], model.sha256)
+                write_stamp(chunks[0], model.sha256)
         return chunks[0]
     target = cache_dir() / f"{model.name}.gguf"
-    if target.is_file() and _is_verified(target, model.sha256):
+    if target.is_file() and is_verified(target, model.sha256):
         return target
     _check_hash(model, chunks)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -166,7 +174,7 @@ def assemble(model: EmbeddedModel) -> Path:
         partial.unlink(missing_ok=True)
         raise ModelNotFoundError(f"model {model.name!r}: assembled file is corrupt (disk full?); cache: {target}")
     partial.replace(target)
-    _write_stamp(target, model.sha256)
+    write_stamp(target, model.sha256)
     return target
 
 
