@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 
 import numpy as np
 
@@ -17,7 +15,7 @@ from . import jsonout
 from .config import PipelineConfig
 from .embedding import Embedder
 from .errors import ModelCallError
-from .matching import MentionIndex, redact, split_sentences, tokenize
+from .matching import MentionIndex, common_words, redact, split_sentences, tokenize
 from .models.base import ChatModel, Completion, GenerationParams, Message
 from .prompts import render
 from .screening import Candidate
@@ -264,13 +262,7 @@ def critic_prompt(variants: list[str], targets: list[Target]) -> str:
     return render("critic", subjects=subjects, answers=answers)
 
 
-@cache
-def _common_words() -> frozenset[str]:
-    text = resources.files("alu.data").joinpath("common_words.txt").read_text(encoding="utf-8")
-    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
-
-
 def new_entities(text: str, source: str) -> list[str]:
     """Capitalised words in text that appear nowhere in source and are not common words."""
-    known = {t.norm for t in tokenize(source)} | _common_words()
+    known = {t.norm for t in tokenize(source)} | common_words()
     return [t.norm for t in tokenize(text) if t.capitalized and t.norm not in known and not t.norm.isdigit()]

@@ -10,6 +10,8 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from itertools import groupby
 
 from anyascii import anyascii
@@ -68,6 +70,13 @@ def tokenize(text: str) -> list[Token]:
 def _starts_sentence(text: str, start: int) -> bool:
     before = text[:start].rstrip()
     return not before or before[-1] in _SENTENCE_END
+
+
+@cache
+def common_words() -> frozenset[str]:
+    """Function words and other words that name no one (alu/data/common_words.txt)."""
+    text = resources.files("alu.data").joinpath("common_words.txt").read_text(encoding="utf-8")
+    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
 
 
 def normalize(text: str) -> str:
@@ -241,7 +250,9 @@ class MentionIndex:
             unmasked = re.sub(r"[*_]+", "", token.norm)
             if unmasked in self._by_token:
                 alts.add(unmasked)
-            alts |= {v for v in self._mask_candidates(token.norm) if _mask_matches(token.norm, v)}
+            pattern = _mask_pattern(token.norm)
+            if pattern is not None:
+                alts |= {v for v in self._mask_candidates(token.norm) if pattern.fullmatch(v)}
             return alts
         if len(token.norm) < FUZZY_MIN_LEN or token.norm in self._by_token:
             return alts
@@ -298,10 +309,12 @@ def _deletes(token: str) -> set[str]:
     return {token[:i] + token[i + 1 :] for i in range(len(token))}
 
 
-def _mask_matches(masked: str, word: str) -> bool:
-    """'r*wling' matches 'rowling'; a run of mask characters may also stand for several letters."""
-    pattern = "".join(".*?" if ch in MASK_CHARS else re.escape(ch) for ch in re.sub(r"[*_]+", "*", masked))
-    return re.fullmatch(pattern, word) is not None and sum(ch not in MASK_CHARS for ch in masked) >= 2
+def _mask_pattern(masked: str) -> re.Pattern | None:
+    """The words a masked token may stand for: 'r*wling' matches 'rowling', and a run of mask characters may also
+    stand for several letters. None when fewer than 2 letters are left (initials masks are matched by name)."""
+    if sum(ch not in MASK_CHARS for ch in masked) < 2:
+        return None
+    return re.compile("".join(".*?" if ch in MASK_CHARS else re.escape(ch) for ch in re.sub(r"[*_]+", "*", masked)))
 
 
 def redact(text: str, mentions: list[Mention], placeholder: str = "[REDACTED]") -> str:

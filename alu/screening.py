@@ -2,11 +2,11 @@
 
 The index stays cheap at 100,000 targets: mentions are found through dictionaries (cost per text independent of
 the number of targets), and target profiles live in a preallocated float32 matrix whose rows are reused after a
-remove, so adding or removing a target never rebuilds anything. Below ANN_MIN_ROWS rows the nearest profiles come
-from an exact scan of the matrix; from there on from an HNSW graph (hnswlib) over the same rows, updated in place
-(a removed row is marked deleted, a reused row is re-inserted), so a search costs about the same at any size.
-Profile vectors come from a persistent cache keyed by the text's sha256, so a restart encodes only profiles it
-has never seen.
+remove, so adding or removing a target never rebuilds anything. Embedding similarity is computed only for the
+profiles that share a content word with the texts (alu.profile_words: the rarest words first, at most ROW_BUDGET
+rows), so a search costs the same at any size, and a text that shares no word with any profile and mentions no
+target is not encoded. Profile vectors come from a persistent cache keyed by the text's sha256, so a restart
+encodes only profiles it has never seen.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-import hnswlib
 import numpy as np
 
 from .embedding import DIM, EmbeddingCache, TextEncoder, default_cache, encode_cached
 from .matching import Mention, MentionIndex, redact, split_sentences
+from .profile_words import ProfileWords
 from .targets import Target
 
 # Evidence levels, strongest first: a full name or alias; a misspelled or masked one (several words); a last name;
@@ -28,8 +28,6 @@ NAMED, NEAR_NAME, LAST_NAME, NEAR_WORD, UNMENTIONED = range(5)
 DEFAULT_CACHE = "default"
 TURN_CACHE_SIZE = 4096  # conversation turns whose vectors stay in memory (1.5 KB each)
 BLANK = "someone"  # stands for a partial mention when its context is compared with the tied targets' profiles
-ANN_MIN_ROWS = 20_000  # below this an exact scan costs less than a millisecond or two; from here a graph search
-HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF = 16, 100, 256  # graph degree, build and search breadth (see docs)
 NAMED_MAX_SHARED = 3  # a partial mention shared by more targets than this names none of them
 
 
@@ -54,26 +52,25 @@ class Candidate:
 
 
 class TargetIndex:
-    """Mention index plus an embedding matrix over target profiles; add and remove without a rebuild."""
+    """Mention index, profile word index and an embedding matrix over target profiles; add and remove without a
+    rebuild."""
 
     def __init__(
         self,
         targets: list[Target] = (),
         embedder: TextEncoder | None = None,
         cache: EmbeddingCache | str | None = DEFAULT_CACHE,
-        ann_min_rows: int = ANN_MIN_ROWS,
     ) -> None:
         self.embedder = embedder
         self.cache = _cache_for(embedder, cache)
         self.mentions = MentionIndex()
+        self.words = ProfileWords()
         self.targets: dict[str, Target] = {}
         self.encoded = 0  # profiles encoded by the model (not found in the cache) since creation
         self._ids: list[str | None] = []  # row -> target id; None marks a free row
         self._row: dict[str, int] = {}
         self._free: list[int] = []
         self._vectors = np.zeros((0, DIM), dtype=np.float32)
-        self.ann_min_rows = ann_min_rows
-        self._graph: hnswlib.Index | None = None  # built once the registry reaches ann_min_rows profiles
         self._lock = threading.RLock()  # a long-running process applies registry changes while it screens
         self._turns = RecentVectors(TURN_CACHE_SIZE)
         self.add_many(list(targets))
@@ -101,17 +98,7 @@ class TargetIndex:
             self._vectors[rows] = vectors
             for target, row in zip(new, rows, strict=True):
                 self._ids[row], self._row[target.id] = target.id, row
-            self._index_rows(rows)
-
-    def _index_rows(self, rows: list[int]) -> None:
-        """Put new rows in the graph (building it once the registry is large enough)."""
-        if self._graph is not None:
-            self._graph.add_items(self._vectors[rows], rows)  # a reused (deleted) label is un-deleted and updated
-        elif len(self._row) >= self.ann_min_rows:
-            self._graph = hnswlib.Index(space="ip", dim=DIM)
-            self._graph.init_index(max_elements=len(self._vectors), M=HNSW_M, ef_construction=HNSW_EF_CONSTRUCTION)
-            live = sorted(self._row.values())
-            self._graph.add_items(self._vectors[live], live)
+                self.words.add(row, target.profile)
 
     def add(self, target: Target) -> None:
         self.add_many([target])
@@ -130,8 +117,7 @@ class TargetIndex:
             self._vectors[row] = 0.0
             self._ids[row] = None
             self._free.append(row)
-            if self._graph is not None:
-                self._graph.mark_deleted(row)
+            self.words.remove(row)
 
     def _allocate(self, count: int) -> list[int]:
         """Rows for count new vectors: free rows first, then new ones (capacity doubles, amortised O(1))."""
@@ -141,8 +127,6 @@ class TargetIndex:
             grown = np.zeros((max(2 * len(self._vectors), start + extra, 1024), DIM), dtype=np.float32)
             grown[:start] = self._vectors[:start]
             self._vectors = grown
-            if self._graph is not None:
-                self._graph.resize_index(len(grown))
         self._ids.extend([None] * extra)
         return reused + list(range(start, start + extra))
 
@@ -165,47 +149,44 @@ class TargetIndex:
             detail.update(encoded=len(batch), cached_turns=len(turns) - len(new_turns))
         return np.vstack([vectors[: len(texts)], *(known.get(t, fresh.get(t)) for t in turns)])
 
-    def nearest(self, vectors: np.ndarray | None, k: int, exact: bool = False) -> list[tuple[str, float]]:
-        """The k targets whose profile is most similar to any of the vectors (best cosine), best first: an exact
-        scan, or the HNSW graph once the registry has one (exact=True forces the scan, for measuring recall)."""
+    def nearest(self, vectors: np.ndarray | None, k: int, rows: set[int] | None = None) -> list[tuple[str, float]]:
+        """The k targets whose profile is most similar to any of the vectors (best cosine), best first, among the
+        given rows; rows=None scans every profile (exact, for measuring what the word index keeps)."""
         with self._lock:
-            k = min(k, len(self._row))
             if vectors is None or k <= 0:
                 return []
-            if self._graph is not None and not exact:
-                try:
-                    return self._graph_nearest(vectors, k)
-                except RuntimeError:  # hnswlib found fewer than k live rows (many removals): scan instead
-                    pass
-            scores = (self._vectors[: len(self._ids)] @ vectors.T).max(axis=1)
-            scores[self._free] = -np.inf
-            return _top(scores, self._ids, k)
-
-    def _graph_nearest(self, vectors: np.ndarray, k: int) -> list[tuple[str, float]]:
-        self._graph.set_ef(max(HNSW_EF, k))
-        labels, _ = self._graph.knn_query(vectors, k=k, num_threads=1)
-        rows = np.unique(labels)
-        scores = self._similarity(rows, vectors)
-        best = np.argsort(-scores, kind="stable")[:k]
-        return [(self._ids[rows[i]], float(scores[i])) for i in best]
+            if rows is None:
+                scores = (self._vectors[: len(self._ids)] @ vectors.T).max(axis=1)
+                scores[self._free] = -np.inf
+                return _top(scores, self._ids, k)
+            live = [row for row in rows if self._ids[row] is not None]  # removed since the rows were looked up
+            return _top(self._similarity(live, vectors), [self._ids[row] for row in live], k)
 
     def _similarity(self, rows, vectors: np.ndarray) -> np.ndarray:
         """Per row, the best cosine between any of the vectors and the row's profile (a gather, not a scan)."""
         return (self._vectors[np.asarray(rows, dtype=np.int64)] @ vectors.T).max(axis=1)
 
+    def related_rows(self, texts: list[str]) -> set[int]:
+        """Rows of the profiles that share a content word with the texts (see alu.profile_words)."""
+        with self._lock:
+            return self.words.rows(texts)
+
     def similar(self, texts: list[str], limit: int) -> list[tuple[str, float]]:
-        """Targets whose profile is most similar to any of the texts, best first."""
-        return self.nearest(self.encode(texts), limit)
+        """Targets sharing a content word with the texts whose profile is most similar to any of them, best
+        first."""
+        rows = self.related_rows(texts)
+        return self.nearest(self.encode(texts), limit, rows) if rows else []
 
     def screen(self, query_texts: list[str], answer: str, limit: int, min_similarity: float,
                context: list[str] = (), *, detail: dict | None = None, exact: bool = False) -> list[Candidate]:
         """At most limit candidates: targets mentioned in query, answer or context (full names and aliases first),
-        then the targets whose profile is most similar to a sentence of the answer or a user turn.
+        then, of the targets whose profile shares a content word with the answer or a user turn, those most similar
+        to one of its sentences. Nothing is encoded when no target is mentioned and no profile shares a word.
 
         When more targets are mentioned than fit (a last name many targets share), those known by a partial mention
         are ranked by how well their profile fits the text around it: each text with partial mentions is then also
         encoded with them blanked. detail gets the numbers of texts encoded and of turns whose vectors came from
-        memory. exact=True scans every profile instead of searching the graph (for measuring the graph's recall)."""
+        memory. exact=True compares every profile (for measuring what the word index keeps)."""
         with self._lock:
             found: dict[str, Candidate] = {}
             query_texts = [t for t in query_texts if t.strip()]
@@ -213,6 +194,9 @@ class TargetIndex:
             partial_texts.append(self._mentions_in(answer, found, "answer_mentions"))
             for text in context:
                 self._mentions_in(text, found, "context_mentions")
+            related = None if exact else self.words.rows([answer, *query_texts])
+        if not found and related == set():
+            return []
         sentences = split_sentences(answer)
         contexts = [c for c in partial_texts if c is not None] if len(found) > limit else []
         contexts = [s for c in contexts for s in split_sentences(c) if BLANK in s]
@@ -222,7 +206,7 @@ class TargetIndex:
             if vectors is not None:
                 split = [len(sentences), len(sentences) + len(contexts)]
                 asked, blanked, turns = np.split(vectors, split)
-                self._score(found, np.vstack([asked, turns]), blanked, limit, min_similarity, exact)
+                self._score(found, np.vstack([asked, turns]), blanked, limit, min_similarity, related)
         return sorted(found.values(), key=lambda c: c.rank)[:limit]
 
     def _mentions_in(self, text: str, found: dict[str, Candidate], field_name: str) -> str | None:
@@ -248,7 +232,7 @@ class TargetIndex:
         return redact(text, partial, BLANK) if partial else None
 
     def _score(self, found: dict[str, Candidate], vectors: np.ndarray, contexts: np.ndarray, limit: int,
-               min_similarity: float, exact: bool) -> None:
+               min_similarity: float, related: set[int] | None) -> None:
         rows = [self._row.get(tid) for tid in found]
         known = [(c, row) for c, row in zip(found.values(), rows, strict=True) if row is not None]
         if known:
@@ -257,7 +241,7 @@ class TargetIndex:
             context = self._similarity(rows_known, contexts) if len(contexts) else np.zeros(len(known))
             for (candidate, _), sim, ctx in zip(known, similarity, context, strict=True):
                 candidate.similarity, candidate.context = float(sim), float(ctx)
-        for target_id, score in self.nearest(vectors, limit + len(found), exact):
+        for target_id, score in self.nearest(vectors, limit + len(found), related):
             if score >= min_similarity and target_id not in found:
                 found[target_id] = Candidate(self.targets[target_id], similarity=score)
 

@@ -158,3 +158,41 @@ def test_an_empty_registry_encodes_nothing():
     index, detail = TargetIndex([], embedder=embedder, cache=None), {}
     assert index.screen(["Who was Benedetto Varchi?"], "A poet.", 16, 0.3, detail=detail) == []
     assert embedder.encoded == [] and detail == {}
+
+
+def test_shared_last_name_ranked_by_context():
+    """Twenty targets named Okafor: the one whose profile fits the question around the last name comes first,
+    although the cap (4) is far below the number that share it."""
+    firsts = "Ada Ben Chidi Dayo Emeka Femi Gozie Ife Jide Kene Lola Musa Nneka Obi Pere Remi Sade Tobi Uche Wale"
+    roles = ("accountant", "farmer", "pilot", "nurse", "chef") * 4
+    others = [Target(f"{f} Okafor", description=f"{r} from Lagos") for f, r in zip(firsts.split(), roles, strict=True)]
+    poet = Target("Zelda Okafor", description="poet whose sonnets about rivers won prizes")
+    index = TargetIndex([*others, poet], embedder=WordEmbedder(), cache=None)
+    candidates = index.screen(["Which prizes did Okafor's sonnets about rivers win?"], "", 4, 0.45)
+    assert len(candidates) == 4 and candidates[0].target.id == poet.id
+    assert all(c.query_mentions[0].form == "last_name" for c in candidates)
+    assert candidates[0].context > candidates[1].context
+    # a full name still outranks the shared last name, whatever the context
+    first = index.screen(["Okafor's sonnets about rivers, and Tobi Okafor"], "", 4, 0.45)[0]
+    assert first.target.name == "Tobi Okafor"
+
+
+def test_misspelled_full_name_outranks_a_shared_last_name():
+    silvas = [Target(f"{first} Silva") for first in ("Ana", "Bruno", "Carla", "Diego", "Elena", "Felipe")]
+    index = TargetIndex([*silvas, Target("Antonio Silva")], embedder=WordEmbedder(), cache=None)
+    candidates = index.screen(["What did Antenio Silva do in his career?"], "", 3, 0.45)
+    assert candidates[0].target.name == "Antonio Silva" and candidates[0].named
+    assert not any(c.named for c in candidates[1:])  # seven Silvas share the bare last name
+
+
+def test_word_index_keeps_what_the_exact_scan_finds_for_descriptions(real_sample, tmp_path):
+    """Held-out sentences about a person (no name): the word index finds the person whenever comparing every
+    profile does."""
+    data, persons, targets = real_sample
+    embedder = data.MemoEmbedder(get_embedder())
+    cases = [m for p in persons for m in data.mentions(p) if m.kind == "descriptive"]
+    embedder.encode([m.text for m in cases])
+    index = TargetIndex(targets, embedder=embedder, cache=EmbeddingCache(tmp_path / "e.sqlite"))
+    exact = [m for m in cases if m.target_id in ids(index.screen([m.text], "", 16, 0.45, exact=True))]
+    kept = [m for m in exact if m.target_id in ids(index.screen([m.text], "", 16, 0.45))]
+    assert len(cases) >= 15 and exact and len(kept) == len(exact)

@@ -162,11 +162,14 @@ def screen_step(admin: httpx.Client, headers) -> dict:
     return next(step for step in decision["steps"] if step["agent"] == "screen")
 
 
-def test_earlier_turns_are_encoded_once_and_an_empty_registry_encodes_nothing(client, admin, rules):
+def test_earlier_turns_are_encoded_once_and_unrelated_requests_encode_nothing(client, admin, rules):
     _, headers = ask(client, "What colour is the sky over the harbour?")
     assert "encoded" not in screen_step(admin, headers)  # no target to compare with: no embedding at all
-    assert admin.post("/targets", json={"name": "Jane Doe", "description": "a novelist"}).status_code == 201
+    description = "a novelist who writes about the salty sea"
+    assert admin.post("/targets", json={"name": "Jane Doe", "description": description}).status_code == 201
     try:
+        _, headers = ask(client, "What colour is the sky over the harbour?")
+        assert "encoded" not in screen_step(admin, headers)  # no word in common with any profile: no embedding
         question = "Why is the sea salty near the harbour?"
         first, headers = ask(client, question)
         # the answer's one sentence and the question
