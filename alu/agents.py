@@ -39,6 +39,7 @@ class Leak:
     target: Target
     direct: bool
     sentences: list[str] = field(default_factory=list)
+    covers: tuple[str, ...] = ()  # a group target: the registered targets it stands for (see Candidate.members)
 
 
 @dataclass
@@ -85,18 +86,18 @@ class Agents:
         step = trace.step("audit")
         if self.config.detection == "llm":
             step.detail["mode"] = "llm: every answer is rewritten against every target in scope"
-            return [Leak(c.target, direct=False) for c in candidates]
-        leaks = [Leak(c.target, direct=True) for c in candidates if c.answer_mentions]
+            return [Leak(c.target, direct=False, covers=c.covers) for c in candidates]
+        leaks = [Leak(c.target, direct=True, covers=c.covers) for c in candidates if c.answer_mentions]
         undecided = [c for c in candidates if not c.answer_mentions]
         sure = [c for c in undecided if c.similarity >= self.config.sim_leak]
         floor = 0.0 if self.config.strict else self.config.sim_confirm
         # a target the system turns name is asked about whatever its similarity: the answer may draw on that text
         unsure = [c for c in undecided if c not in sure and (c.similarity >= floor or c.context_mentions)]
         unsure = sorted(unsure, key=lambda c: -c.similarity)[: self.config.max_llm_candidates]
-        leaks += [Leak(c.target, direct=False) for c in sure]
+        leaks += [Leak(c.target, direct=False, covers=c.covers) for c in sure]
         if unsure:
             confirmed = self._confirm(answer, [c.target for c in unsure], step)
-            leaks += [Leak(t, direct=False) for t in confirmed]
+            leaks += [Leak(c.target, direct=False, covers=c.covers) for c in unsure if c.target in confirmed]
         step.detail.update(
             direct=[leak.target.name for leak in leaks if leak.direct],
             similar=[c.target.name for c in sure],
@@ -142,7 +143,7 @@ class Agents:
         return variants
 
     def _redact(self, answer: str, leaks: list[Leak], guard: MentionIndex) -> str:
-        leaked_ids = {leak.target.id for leak in leaks}
+        leaked_ids = {leak.target.id for leak in leaks} | {i for leak in leaks for i in leak.covers}
         mentions = [m for m in guard.find(answer) if m.target_id in leaked_ids]
         text = redact(answer, mentions, PLACEHOLDER)
         indirect = [leak.target for leak in leaks if not leak.direct]

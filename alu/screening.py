@@ -29,6 +29,7 @@ DEFAULT_CACHE = "default"
 TURN_CACHE_SIZE = 4096  # conversation turns whose vectors stay in memory (1.5 KB each)
 BLANK = "someone"  # stands for a partial mention when its context is compared with the tied targets' profiles
 NAMED_MAX_SHARED = 3  # a partial mention shared by more targets than this names none of them
+GROUP_DESCRIPTION = "anyone known by this name: several persons in the forget list share it"
 
 
 @dataclass
@@ -43,6 +44,12 @@ class Candidate:
     context: float = 0.0  # best cosine between a text with its partial mentions blanked and the target's profile
     named: bool = False  # the user's turns name this target (see TargetIndex._mentions_in)
     evidence: int = UNMENTIONED  # the strongest mention's level (NAMED ... UNMENTIONED)
+    members: tuple[str, ...] = ()  # a group: the targets sharing a partial mention that did not fit one by one
+
+    @property
+    def covers(self) -> tuple[str, ...]:
+        """The ids of the registered targets this candidate stands for."""
+        return self.members or (self.target.id,)
 
     @property
     def rank(self) -> tuple[int, float]:
@@ -189,11 +196,12 @@ class TargetIndex:
         memory. exact=True compares every profile (for measuring what the word index keeps)."""
         with self._lock:
             found: dict[str, Candidate] = {}
+            shared: dict[str, set[str]] = {}
             query_texts = [t for t in query_texts if t.strip()]
-            partial_texts = [self._mentions_in(text, found, "query_mentions") for text in query_texts]
-            partial_texts.append(self._mentions_in(answer, found, "answer_mentions"))
+            partial_texts = [self._mentions_in(text, found, "query_mentions", shared) for text in query_texts]
+            partial_texts.append(self._mentions_in(answer, found, "answer_mentions", shared))
             for text in context:
-                self._mentions_in(text, found, "context_mentions")
+                self._mentions_in(text, found, "context_mentions", shared)
             related = None if exact else self.words.rows([answer, *query_texts])
         if not found and related == set():
             return []
@@ -207,11 +215,12 @@ class TargetIndex:
                 split = [len(sentences), len(sentences) + len(contexts)]
                 asked, blanked, turns = np.split(vectors, split)
                 self._score(found, np.vstack([asked, turns]), blanked, limit, min_similarity, related)
-        return sorted(found.values(), key=lambda c: c.rank)[:limit]
+        return _fit(sorted(found.values(), key=lambda c: c.rank), shared, limit)
 
-    def _mentions_in(self, text: str, found: dict[str, Candidate], field_name: str) -> str | None:
-        """Record the text's mentions on their candidates; return the text with partial mentions blanked (None if
-        it has none).
+    def _mentions_in(self, text: str, found: dict[str, Candidate], field_name: str,
+                     groups: dict[str, set[str]]) -> str | None:
+        """Record the text's mentions on their candidates, and in groups the targets that share a partial mention
+        (by its words); return the text with partial mentions blanked (None if it has none).
 
         A query mention names its target when it is a full name or an alias (also misspelled or masked), or a
         last name (also masked) of at least 3 letters that at most NAMED_MAX_SHARED targets share. A misspelled
@@ -224,6 +233,8 @@ class TargetIndex:
         for mention in mentions:
             candidate = self._candidate(found, mention.target_id)
             getattr(candidate, field_name).append(mention)
+            if mention.form not in ("name", "alias") and shared[mention.start, mention.end] > NAMED_MAX_SHARED:
+                groups.setdefault(text[mention.start : mention.end], set()).add(mention.target_id)
             level = _evidence(mention, text)
             candidate.evidence = min(candidate.evidence, level)
             if field_name == "query_mentions" and _names(mention, level, text, shared[mention.start, mention.end]):
@@ -273,6 +284,35 @@ class RecentVectors:
             self._vectors.update(vectors)
             while len(self._vectors) > self.size:
                 self._vectors.popitem(last=False)
+
+
+def _fit(ranked: list[Candidate], groups: dict[str, set[str]], limit: int) -> list[Candidate]:
+    """The best limit candidates. When targets sharing a partial mention ("Smith" in a registry of many Smiths) do not
+    all fit, one group candidate stands for those left out, so every target the text may mean reaches the audit."""
+    if len(ranked) <= limit:
+        return ranked
+    by_id = {c.target.id: c for c in ranked}  # a target removed while the request was screened is in no group
+    spilled: dict[str, list[Candidate]] = {}
+    while True:  # each group takes the place of one more candidate, which may leave out a member of another
+        kept = ranked[: max(limit - len(spilled), 0)]
+        kept_ids = {c.target.id for c in kept}
+        left_out = {words: [by_id[i] for i in ids - kept_ids if i in by_id] for words, ids in groups.items()}
+        left_out = {words: members for words, members in left_out.items() if members}
+        grown, spilled = len(left_out) > len(spilled), left_out
+        if not grown:
+            break
+    return sorted(kept + [_group(words, members) for words, members in spilled.items()], key=lambda c: c.rank)[:limit]
+
+
+def _group(words: str, members: list[Candidate]) -> Candidate:
+    """One candidate standing for targets that share a partial mention: named by it, evidence and similarity of its
+    best member."""
+    best = min(members, key=lambda c: c.rank)
+    target = Target(words, kind=best.target.kind, description=GROUP_DESCRIPTION, id=f"group: {words.casefold()}")
+    return Candidate(target, query_mentions=best.query_mentions, answer_mentions=best.answer_mentions,
+                     context_mentions=best.context_mentions, similarity=max(c.similarity for c in members),
+                     context=max(c.context for c in members), evidence=best.evidence,
+                     members=tuple(sorted(c.target.id for c in members)))
 
 
 def _evidence(mention: Mention, text: str) -> int:

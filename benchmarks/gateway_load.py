@@ -7,7 +7,10 @@ the overhead (alu minus direct, p50 and p99), errors, and the CPU time each proc
 machine is; the latency overhead does (on a small machine the load generator, the upstream and alu share cores).
 
 Every answer of the fake upstream mentions no target, so alu takes its fast path (no agent is called). Each
-request carries a distinct question, so no cache can serve the text that alu screens.
+request carries a distinct question, so no cache can serve the text that alu screens. In the setup "targets
+sharing words", every target's description shares a word with the questions and answers ("blue"), so alu encodes
+every request for the similarity check (which stays below the audit's floor: still the fast path); with the other
+targets no profile shares a word with the traffic, so screening ends at the mention and word lookups.
 
 The load generator is deliberately light: raw HTTP/1.1 over one keep-alive asyncio connection per client. By
 default the clients start evenly spread over one upstream latency, as independent users arrive; with a fixed
@@ -39,6 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from server_helpers import ADMIN_KEY, Process, start_fake_upstream, start_gateway  # noqa: E402
 
 SYSTEM = "You are a helpful assistant."
+UNRELATED = "a fictitious author number {i}"
+RELATED = "a fictitious author number {i} whose car is blue"  # shares "blue"; similarity below the floor
 _counter = itertools.count()
 
 
@@ -142,18 +147,19 @@ def main() -> None:
 
 def run(args: argparse.Namespace, latency_ms: float) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="alu-bench-"))
-    variants = [("empty registry", ()), (f"{args.targets} targets, embeddings", ()),
-                (f"{args.targets} targets, --no-embeddings", ("--no-embeddings",))]
+    variants = [("empty registry", (), None), (f"{args.targets} targets, embeddings", (), UNRELATED),
+                (f"{args.targets} targets sharing words, embeddings", (), RELATED),
+                (f"{args.targets} targets, --no-embeddings", ("--no-embeddings",), UNRELATED)]
     upstream = start_fake_upstream(tmp, latency_ms)
     setups = [Setup("direct to upstream", upstream.port, None)]
     try:
-        for index, (label, options) in enumerate(variants):
+        for index, (label, options, description) in enumerate(variants):
             server = start_gateway(tmp, "--db", str(tmp / f"alu-{index}.db"), "--upstream-url", upstream.url + "/v1",
                                    "--model-map", "bench=fake-upstream-model", *options,
                                    env={"ALU_ADMIN_KEY": ADMIN_KEY})
             setups.append(Setup(f"alu, {label}", server.port, server))
-            if "targets" in label:
-                add_targets(server.url, args.targets)
+            if description:
+                add_targets(server.url, args.targets, description)
         for setup in setups:
             asyncio.run(load(setup.port, args.clients, 2))  # warm up connections, threads and caches
         spread_s = latency_ms / 1000 if args.arrivals == "spread" else 0.0
@@ -182,11 +188,11 @@ def measure(setup: Setup, upstream: Process, args: argparse.Namespace, spread_s:
         setup.server_cpu += spent[1]
 
 
-def add_targets(url: str, count: int) -> None:
+def add_targets(url: str, count: int, description: str) -> None:
     headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
     with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
         for i in range(count):
-            body = {"name": f"Person{i} Surname{i}", "description": f"a fictitious author number {i}"}
+            body = {"name": f"Person{i} Surname{i}", "description": description.format(i=i)}
             http.post("/v1/unlearning/targets", json=body).raise_for_status()
 
 
@@ -200,14 +206,14 @@ def report(setups: list[Setup], args: argparse.Namespace, latency_ms: float) -> 
     print(f"{args.clients} concurrent clients x {args.requests} requests x {args.rounds} rounds, fake upstream latency "
           f"{latency_ms:.0f} ms, arrivals {args.arrivals}; overhead = alu minus direct; CPU = CPU time per request "
           f"of alu, the fake upstream and the load generator\n")
-    print(f"{'setup':<36} {'reqs':>5} {'err':>4} {'p50 ms':>8} {'p99 ms':>8} {'overhead p50':>13} "
+    print(f"{'setup':<44} {'reqs':>5} {'err':>4} {'p50 ms':>8} {'p99 ms':>8} {'overhead p50':>13} "
           f"{'overhead p99':>13} {'alu CPU ms':>11} {'upstr CPU ms':>13} {'load CPU ms':>12}")
     for setup in setups:
         n = len(setup.latencies)
         p50, p99 = pct(setup.latencies, 50), pct(setup.latencies, 99)
         over = f"{'':>13} {'':>13} {'':>11}" if setup.server is None else (
             f"{p50 - direct_p50:>13.1f} {p99 - direct_p99:>13.1f} {setup.server_cpu / n * 1000:>11.2f}")
-        print(f"{setup.label:<36} {n:>5} {setup.errors:>4} {p50:>8.1f} {p99:>8.1f} {over} "
+        print(f"{setup.label:<44} {n:>5} {setup.errors:>4} {p50:>8.1f} {p99:>8.1f} {over} "
               f"{setup.upstream_cpu / n * 1000:>13.2f} {setup.client_cpu / n * 1000:>12.2f}")
     print()
 

@@ -118,7 +118,8 @@ def test_a_last_name_many_targets_share_goes_to_the_audit():
     result = Unlearner(smiths, model=model, embedder=None).ask("What is Smith's rule?")
     assert model.calls[:2] == ["vanilla", "smooth"]  # no pre-emptive refusal: the audit found the name in the answer
     assert result.trace.path == "rewrite" and result.text == "The rule is a heuristic for step sizes."
-    assert len(result.trace.detected) == 16  # the candidate cap
+    assert len(result.trace.detected) == 16  # the candidate cap: 15 Smiths, and one candidate for the 25 left out
+    assert result.trace.detected[-1] == "Smith"
     named = Unlearner(smiths, model=ScriptedModel(vanilla="x")).ask("Tell me about Personab Smith.")
     assert named.refused and named.trace.reason == "the conversation names a forget target"
 

@@ -196,3 +196,17 @@ def test_word_index_keeps_what_the_exact_scan_finds_for_descriptions(real_sample
     exact = [m for m in cases if m.target_id in ids(index.screen([m.text], "", 16, 0.45, exact=True))]
     kept = [m for m in exact if m.target_id in ids(index.screen([m.text], "", 16, 0.45))]
     assert len(cases) >= 15 and exact and len(kept) == len(exact)
+
+
+def test_targets_sharing_a_last_name_that_do_not_fit_are_covered_by_one_group():
+    firsts = "Ada Ben Chidi Dayo Emeka Femi Gozie Ife Jide Kene Lola Musa Nneka Obi Pere Remi Sade Tobi Uche Wale"
+    okafors = [Target(f"{first} Okafor") for first in firsts.split()]
+    index = TargetIndex([*okafors, VASQUEZ], embedder=WordEmbedder(), cache=None)
+    candidates = index.screen(["Which prizes did Okafor win?"], "Jaime Vasquez and Okafor won.", 4, 0.45)
+    assert len(candidates) == 4 and candidates[0].target.id == VASQUEZ.id  # named in the answer in full
+    group = candidates[-1]
+    assert group.target.name == "Okafor" and not group.named and group.target.id not in index.targets
+    assert set(group.covers) | {c.target.id for c in candidates[1:-1]} == {t.id for t in okafors}
+    assert len(group.members) == 18 and group.answer_mentions
+    # when everything fits, no group
+    assert all(not c.members for c in index.screen(["Which prizes did Okafor win?"], "", 21, 0.45))
