@@ -34,6 +34,7 @@ from benchmarks.screening_data import (
 )
 
 LIMIT = PipelineConfig().max_candidates
+RUNS = 5  # timed passes over the screening queries
 OWN_KINDS = ("last_name", "last_name_bare")  # recall also reported without the last-name groups
 MIN_SIMILARITY = PipelineConfig().sim_confirm
 ANSWER = ("The novel was published in 1998 and quickly became a bestseller. It follows a family over three "
@@ -78,7 +79,7 @@ def latency_queries(persons, count: int = 24) -> list[str]:
 
 def measure_screening(index: TargetIndex, queries: list[str], count_tokens, limit: int) -> dict:
     latencies, tokens, counts = [], [], []
-    for _ in range(3):
+    for _ in range(RUNS):
         for query in queries:
             started = time.perf_counter()
             index.screen([query], ANSWER, limit, MIN_SIMILARITY)
@@ -199,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         model = get_model("qwen2.5-coder-0.5b")
     print(f"persons: {len(persons)} (TOFU {sum(p.source == 'tofu' for p in persons)}, "
           f"WPU {sum(p.source == 'wpu' for p in persons)}); candidates limit {args.limit}; "
-          f"similarity floor {MIN_SIMILARITY}; screening queries {len(queries)} x 3 runs; "
+          f"similarity floor {MIN_SIMILARITY}; screening queries {len(queries)} x {RUNS} runs; "
           f"load average at start {load()}")
     if model is not None:  # load the model and warm it up before the first size is timed
         measure_e2e(TargetIndex([], embedder=embedder), model, e2e_queries(persons, 1), args.limit)
