@@ -27,7 +27,7 @@ from .targets import Target
 NAMED, NEAR_NAME, LAST_NAME, NEAR_WORD, UNMENTIONED = range(5)
 DEFAULT_CACHE = "default"
 TURN_CACHE_SIZE = 4096  # conversation turns whose vectors stay in memory (1.5 KB each)
-BLANK = "someone"  # stands for a partial mention when its context is compared with the tied targets' profiles
+BLANK = "someone"  # stands for a partial mention when the text around it is compared with the tied targets' profiles
 NAMED_MAX_SHARED = 3  # a partial mention shared by more targets than this names none of them
 GROUP_DESCRIPTION = "anyone known by this name: several persons in the forget list share it"
 
@@ -41,7 +41,6 @@ class Candidate:
     answer_mentions: list[Mention] = field(default_factory=list)
     context_mentions: list[Mention] = field(default_factory=list)  # in system turns: the answer may draw on them
     similarity: float = 0.0  # best cosine between a sentence of query/answer and the target's profile
-    context: float = 0.0  # best cosine between a text with its partial mentions blanked and the target's profile
     named: bool = False  # the user's turns name this target (see TargetIndex._mentions_in)
     evidence: int = UNMENTIONED  # the strongest mention's level (NAMED ... UNMENTIONED)
     members: tuple[str, ...] = ()  # a group: the targets sharing a partial mention that did not fit one by one
@@ -53,9 +52,8 @@ class Candidate:
 
     @property
     def rank(self) -> tuple[int, float]:
-        """Sort key: the strongest mention first, then embedding similarity; targets known by a last name only also
-        by how well they fit the text around it (that is what tells apart targets sharing a last name)."""
-        return (self.evidence, -self.similarity - (self.context if self.evidence == LAST_NAME else 0.0))
+        """Sort key: the strongest mention first, then embedding similarity."""
+        return (self.evidence, -self.similarity)
 
 
 class TargetIndex:
@@ -190,37 +188,36 @@ class TargetIndex:
         then, of the targets whose profile shares a content word with the answer or a user turn, those most similar
         to one of its sentences. Nothing is encoded when no target is mentioned and no profile shares a word.
 
-        When more targets are mentioned than fit (a last name many targets share), those known by a partial mention
-        are ranked by how well their profile fits the text around it: each text with partial mentions is then also
-        encoded with them blanked. detail gets the numbers of texts encoded and of turns whose vectors came from
-        memory. exact=True compares every profile (for measuring what the word index keeps)."""
+        When more targets are mentioned than fit (a last name many targets share), the texts are encoded with the
+        partial mentions that more than NAMED_MAX_SHARED targets share blanked, so the targets tied by a shared word
+        are ranked by how well their profile fits the words around it (the shared word itself would favour none).
+        detail gets the numbers of texts encoded and of turns whose vectors came from memory. exact=True compares
+        every profile (for measuring what the word index keeps)."""
         with self._lock:
             found: dict[str, Candidate] = {}
-            shared: dict[str, set[str]] = {}
+            groups: dict[str, set[str]] = {}
             query_texts = [t for t in query_texts if t.strip()]
-            partial_texts = [self._mentions_in(text, found, "query_mentions", shared) for text in query_texts]
-            partial_texts.append(self._mentions_in(answer, found, "answer_mentions", shared))
+            blanked_texts = [self._mentions_in(text, found, "query_mentions", groups) for text in query_texts]
+            blanked_texts.append(self._mentions_in(answer, found, "answer_mentions", groups))
             for text in context:
-                self._mentions_in(text, found, "context_mentions", shared)
+                self._mentions_in(text, found, "context_mentions", groups)
             related = None if exact else self.words.rows([answer, *query_texts])
         if not found and related == set():
             return []
-        sentences = split_sentences(answer)
-        contexts = [c for c in partial_texts if c is not None] if len(found) > limit else []
-        contexts = [s for c in contexts for s in split_sentences(c) if BLANK in s]
-        vectors = self.encode(sentences + contexts, query_texts, detail)
+        if len(found) > limit:
+            query_texts = [blanked or text for text, blanked in zip(query_texts, blanked_texts[:-1], strict=True)]
+            answer = blanked_texts[-1] or answer
+        vectors = self.encode(split_sentences(answer), query_texts, detail)
         with self._lock:
             found = {tid: c for tid, c in found.items() if tid in self.targets}  # removed meanwhile
             if vectors is not None:
-                split = [len(sentences), len(sentences) + len(contexts)]
-                asked, blanked, turns = np.split(vectors, split)
-                self._score(found, np.vstack([asked, turns]), blanked, limit, min_similarity, related)
-        return _fit(sorted(found.values(), key=lambda c: c.rank), shared, limit)
+                self._score(found, vectors, limit, min_similarity, related)
+        return _fit(sorted(found.values(), key=lambda c: c.rank), groups, limit)
 
     def _mentions_in(self, text: str, found: dict[str, Candidate], field_name: str,
                      groups: dict[str, set[str]]) -> str | None:
         """Record the text's mentions on their candidates, and in groups the targets that share a partial mention
-        (by its words); return the text with partial mentions blanked (None if it has none).
+        (by its words); return the text with those shared partial mentions blanked (None if it has none).
 
         A query mention names its target when it is a full name or an alias (also misspelled or masked), or a
         last name (also masked) of at least 3 letters that at most NAMED_MAX_SHARED targets share. A misspelled
@@ -230,28 +227,27 @@ class TargetIndex:
         shared: dict[tuple[int, int], int] = {}
         for mention in mentions:
             shared[mention.start, mention.end] = shared.get((mention.start, mention.end), 0) + 1
+        ambiguous = [m for m in mentions if m.form not in ("name", "alias")
+                     and shared[m.start, m.end] > NAMED_MAX_SHARED]
+        for mention in ambiguous:
+            groups.setdefault(text[mention.start : mention.end], set()).add(mention.target_id)
         for mention in mentions:
             candidate = self._candidate(found, mention.target_id)
             getattr(candidate, field_name).append(mention)
-            if mention.form not in ("name", "alias") and shared[mention.start, mention.end] > NAMED_MAX_SHARED:
-                groups.setdefault(text[mention.start : mention.end], set()).add(mention.target_id)
             level = _evidence(mention, text)
             candidate.evidence = min(candidate.evidence, level)
             if field_name == "query_mentions" and _names(mention, level, text, shared[mention.start, mention.end]):
                 candidate.named = True
-        partial = [m for m in mentions if m.form not in ("name", "alias")]
-        return redact(text, partial, BLANK) if partial else None
+        return redact(text, ambiguous, BLANK) if ambiguous else None
 
-    def _score(self, found: dict[str, Candidate], vectors: np.ndarray, contexts: np.ndarray, limit: int,
-               min_similarity: float, related: set[int] | None) -> None:
+    def _score(self, found: dict[str, Candidate], vectors: np.ndarray, limit: int, min_similarity: float,
+               related: set[int] | None) -> None:
         rows = [self._row.get(tid) for tid in found]
         known = [(c, row) for c, row in zip(found.values(), rows, strict=True) if row is not None]
         if known:
-            rows_known = [row for _, row in known]
-            similarity = self._similarity(rows_known, vectors)
-            context = self._similarity(rows_known, contexts) if len(contexts) else np.zeros(len(known))
-            for (candidate, _), sim, ctx in zip(known, similarity, context, strict=True):
-                candidate.similarity, candidate.context = float(sim), float(ctx)
+            similarity = self._similarity([row for _, row in known], vectors)
+            for (candidate, _), sim in zip(known, similarity, strict=True):
+                candidate.similarity = float(sim)
         for target_id, score in self.nearest(vectors, limit + len(found), related):
             if score >= min_similarity and target_id not in found:
                 found[target_id] = Candidate(self.targets[target_id], similarity=score)
@@ -311,7 +307,7 @@ def _group(words: str, members: list[Candidate]) -> Candidate:
     target = Target(words, kind=best.target.kind, description=GROUP_DESCRIPTION, id=f"group: {words.casefold()}")
     return Candidate(target, query_mentions=best.query_mentions, answer_mentions=best.answer_mentions,
                      context_mentions=best.context_mentions, similarity=max(c.similarity for c in members),
-                     context=max(c.context for c in members), evidence=best.evidence,
+                     evidence=best.evidence,
                      members=tuple(sorted(c.target.id for c in members)))
 
 

@@ -171,7 +171,7 @@ def test_shared_last_name_ranked_by_context():
     candidates = index.screen(["Which prizes did Okafor's sonnets about rivers win?"], "", 4, 0.45)
     assert len(candidates) == 4 and candidates[0].target.id == poet.id
     assert all(c.query_mentions[0].form == "last_name" for c in candidates)
-    assert candidates[0].context > candidates[1].context
+    assert candidates[0].similarity > candidates[1].similarity
     # a full name still outranks the shared last name, whatever the context
     first = index.screen(["Okafor's sonnets about rivers, and Tobi Okafor"], "", 4, 0.45)[0]
     assert first.target.name == "Tobi Okafor"
