@@ -11,6 +11,7 @@ encodes only profiles it has never seen.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ DEFAULT_CACHE = "default"
 TURN_CACHE_SIZE = 4096  # conversation turns whose vectors stay in memory (1.5 KB each)
 BLANK = "someone"  # stands for a partial mention when the text around it is compared with the tied targets' profiles
 NAMED_MAX_SHARED = 3  # a partial mention shared by more targets than this names none of them
+FREEZE_MIN_BATCH = 10_000  # after a bulk load this large, the loaded objects leave the garbage collector's full passes
 GROUP_DESCRIPTION = "anyone known by this name: several persons in the forget list share it"
 
 
@@ -84,9 +86,15 @@ class TargetIndex:
         return len(self.targets)
 
     def add_many(self, targets: list[Target]) -> None:
-        """Add (or replace) targets; only profiles never seen before are encoded."""
+        """Add (or replace) targets; only profiles never seen before are encoded.
+
+        After a bulk load of FREEZE_MIN_BATCH targets or more, every object alive is moved to the garbage collector's
+        permanent generation (gc.freeze): a full collection would otherwise scan the registry's objects again each
+        time (about 0.5 s at 100,000 targets, a pause for every request in flight)."""
         with self._lock:
             self._add_many(targets)
+        if len(targets) >= FREEZE_MIN_BATCH:
+            gc.freeze()
 
     def _add_many(self, targets: list[Target]) -> None:
         unchanged = {t.id for t in targets if t.id in self.targets and self.targets[t.id].profile == t.profile}

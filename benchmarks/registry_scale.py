@@ -2,6 +2,9 @@
 
     python -m benchmarks.registry_scale [--sizes 10,100,1000,10000,100000] [--queries 5] [--no-e2e]
 
+Every registry stays in memory; screening latency and the end-to-end runs go through the sizes in turn (each query
+at every size before the next), so the ratios between sizes are measured side by side.
+
 The TOFU and WPU persons are hidden among generated distractors (benchmarks/screening_data.py). Profile vectors go
 through the embedding cache ($ALU_CACHE_DIR or the user cache dir), so the first run at 100,000 encodes them all.
 """
@@ -77,13 +80,23 @@ def latency_queries(persons, count: int = 24) -> list[str]:
     return (texts + clean_texts(40)[:: 40 // 8])[:count]
 
 
-def measure_screening(index: TargetIndex, queries: list[str], count_tokens, limit: int) -> dict:
-    latencies, tokens, counts = [], [], []
+def measure_latency(indexes: dict[int, TargetIndex], queries: list[str], limit: int) -> dict[int, dict]:
+    """Screening p50/p95 per size. Every query is screened at every size in turn, so drift on the machine (other
+    processes, frequency) hits every size alike and the ratios compare like with like."""
+    latencies: dict[int, list[float]] = {size: [] for size in indexes}
     for _ in range(RUNS):
         for query in queries:
-            started = time.perf_counter()
-            index.screen([query], ANSWER, limit, MIN_SIMILARITY)
-            latencies.append(time.perf_counter() - started)
+            for size, index in indexes.items():
+                started = time.perf_counter()
+                index.screen([query], ANSWER, limit, MIN_SIMILARITY)
+                latencies[size].append(time.perf_counter() - started)
+    return {size: {"p50_ms": 1000 * percentile(values, 50), "p95_ms": 1000 * percentile(values, 95)}
+            for size, values in latencies.items()}
+
+
+def measure_prompts(index: TargetIndex, queries: list[str], count_tokens, limit: int) -> dict:
+    """Candidates per screened query and the audit prompt tokens over them."""
+    tokens, counts = [], []
     for query in queries:
         candidates = index.screen([query], ANSWER, limit, MIN_SIMILARITY)
         counts.append(len(candidates))
@@ -91,8 +104,7 @@ def measure_screening(index: TargetIndex, queries: list[str], count_tokens, limi
         candidates = sorted(candidates, key=lambda c: -c.similarity)[: PipelineConfig().max_llm_candidates]
         targets = [c.target for c in candidates]
         tokens.append(count_tokens(confirm_prompt(ANSWER, targets)) + count_tokens(critic_prompt([ANSWER], targets)))
-    return {"p50_ms": 1000 * percentile(latencies, 50), "p95_ms": 1000 * percentile(latencies, 95),
-            "tokens": statistics.mean(tokens), "candidates": statistics.mean(counts)}
+    return {"tokens": statistics.mean(tokens), "candidates": statistics.mean(counts)}
 
 
 def measure_recall(index: TargetIndex, persons, memo: MemoEmbedder, limit: int) -> dict[str, tuple[int, int]]:
@@ -155,20 +167,37 @@ def e2e_queries(persons, count: int) -> list[str]:
     return queries[:count]
 
 
-def measure_e2e(index: TargetIndex, model, queries: list[str], limit: int) -> dict:
+def measure_e2e(indexes: dict[int, TargetIndex], model, queries: list[str], limit: int) -> dict[int, dict]:
+    """The pipeline with the embedded model on each registry; every query is asked at every size in turn."""
     from alu import Unlearner
 
     config = PipelineConfig().with_overrides(max_candidates=limit)
-    unlearner = Unlearner([], model=model, embedder=index.embedder, config=config)
-    unlearner.index = index  # the registry built above (the pipeline's own constructor would rebuild it)
-    totals, agent_tokens, paths = [], [], []
+    runs = {}
+    for size, index in indexes.items():
+        runs[size] = Unlearner([], model=model, embedder=index.embedder, config=config)
+        runs[size].index = index  # the registry built above (the pipeline's own constructor would rebuild it)
+    results: dict[int, list] = {size: [] for size in indexes}
     for query in queries:
-        result = unlearner.ask(query)
-        totals.append(result.trace.total_s)
-        agent_tokens.append(sum(s.prompt_tokens for s in result.trace.steps if s.agent != "vanilla"))
-        paths.append(result.trace.path)
-    return {"p50_s": percentile(totals, 50), "agent_prompt_tokens": statistics.mean(agent_tokens),
-            "paths": ",".join(paths)}
+        for size, unlearner in runs.items():
+            results[size].append(unlearner.ask(query).trace)
+    return {size: {"p50_s": percentile([t.total_s for t in traces], 50),
+                   "agent_prompt_tokens": statistics.mean(
+                       sum(s.prompt_tokens for s in t.steps if s.agent != "vanilla") for t in traces),
+                   "paths": ",".join(t.path for t in traces)} for size, traces in results.items()}
+
+
+def full_collection_ms() -> tuple[float, float]:
+    """A full garbage collection with the registry frozen (as TargetIndex leaves it after a bulk load), then with it
+    unfrozen, in ms."""
+    timings = []
+    for unfreeze in (False, True):
+        if unfreeze:
+            gc.unfreeze()
+        started = time.perf_counter()
+        gc.collect()
+        timings.append(1000 * (time.perf_counter() - started))
+    gc.freeze()
+    return timings[0], timings[1]
 
 
 def cold_rate(embedder, count: int = 1000) -> float:
@@ -203,8 +232,8 @@ def main(argv: list[str] | None = None) -> int:
           f"similarity floor {MIN_SIMILARITY}; screening queries {len(queries)} x {RUNS} runs; "
           f"load average at start {load()}")
     if model is not None:  # load the model and warm it up before the first size is timed
-        measure_e2e(TargetIndex([], embedder=embedder), model, e2e_queries(persons, 1), args.limit)
-    rows = {}
+        measure_e2e({0: TargetIndex([], embedder=embedder)}, model, e2e_queries(persons, 1), args.limit)
+    rows, indexes = {}, {}
     for size in sizes:
         targets = registry(size, persons)
         index, build_s, rss = build(targets, embedder)
@@ -213,15 +242,19 @@ def main(argv: list[str] | None = None) -> int:
             del index
             index, row["warm_build_s"], _ = build(targets, embedder)
             row["warm_encoded"] = index.encoded
-        row.update(measure_screening(index, queries, count_tokens, args.limit))
+        row.update(measure_prompts(index, queries, count_tokens, args.limit))
         row["recall"] = measure_recall(index, persons, memo, args.limit)
         row["words"] = measure_words(index, persons, memo, args.limit) if size == max(sizes) else None
-        if model is not None:
-            row.update(measure_e2e(index, model, e2e_queries(persons, args.queries), args.limit))
-        rows[size] = row
-        print(f"size {size}: built in {build_s:.1f}s (encoded {index.encoded}), "
-              f"screening p50 {row['p50_ms']:.1f} ms, load average {load()}", flush=True)
-        del index
+        rows[size], indexes[size] = row, index
+        print(f"size {size}: built in {build_s:.1f}s (encoded {index.encoded}), recall measured, "
+              f"load average {load()}", flush=True)
+    rows[max(sizes)]["gc_ms"] = full_collection_ms()
+    for size, latency in measure_latency(indexes, queries, args.limit).items():
+        rows[size].update(latency)
+    print(f"screening timed at every size in turn, load average {load()}", flush=True)
+    if model is not None:
+        for size, e2e in measure_e2e(indexes, model, e2e_queries(persons, args.queries), args.limit).items():
+            rows[size].update(e2e)
     report(rows, sizes, model, embedder)
     return 0
 
@@ -262,7 +295,8 @@ def report(rows: dict, sizes: list[int], model, embedder) -> None:
     r = rows[big]
     print(f"\nstart-up at {big}: first build {r['build_s']:.1f}s (encoded {r['encoded']}), warm build (all vectors "
           f"from the cache) {r['warm_build_s']:.1f}s (encoded {r['warm_encoded']}); "
-          f"index RSS delta {r['rss_mb']:.0f} MB")
+          f"index RSS delta {r['rss_mb']:.0f} MB; a full garbage collection with every registry in memory: "
+          f"{r['gc_ms'][0]:.1f} ms frozen (after the bulk load), {r['gc_ms'][1]:.0f} ms unfrozen")
     rate = cold_rate(embedder)
     print(f"cold encoding rate (1,000 new profiles, empty cache): {rate:.0f} profiles/s -> "
           f"{big / rate / 60:.1f} min to encode {big} profiles on this machine")

@@ -3,6 +3,7 @@ TOFU/WPU names with the real MiniLM."""
 
 from __future__ import annotations
 
+import gc
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from conftest import WordEmbedder
 
 from alu.embedding import EmbeddingCache, get_embedder
-from alu.screening import TargetIndex
+from alu.screening import FREEZE_MIN_BATCH, TargetIndex
 from alu.targets import Target
 
 VASQUEZ = Target("Jaime Vasquez", description="true crime novelist from Santiago, Chile")
@@ -210,3 +211,12 @@ def test_targets_sharing_a_last_name_that_do_not_fit_are_covered_by_one_group():
     assert len(group.members) == 18 and group.answer_mentions
     # when everything fits, no group
     assert all(not c.members for c in index.screen(["Which prizes did Okafor win?"], "", 21, 0.45))
+
+
+def test_a_bulk_load_leaves_the_garbage_collectors_full_passes():
+    gc.unfreeze()
+    TargetIndex([Target(f"Person{i} Surname{i}") for i in range(FREEZE_MIN_BATCH - 1)], embedder=None)
+    assert gc.get_freeze_count() == 0
+    index = TargetIndex([Target(f"Person{i} Surname{i}") for i in range(FREEZE_MIN_BATCH)], embedder=None)
+    assert gc.get_freeze_count() > len(index)
+    gc.unfreeze()
