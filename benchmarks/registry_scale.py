@@ -137,17 +137,23 @@ def measure_recall(index: TargetIndex, persons, memo: MemoEmbedder, limit: int) 
 
 
 def measure_words(index: TargetIndex, persons, memo: MemoEmbedder, limit: int) -> dict[str, tuple[int, int]]:
-    """What comparing only the profiles that share a word with the text keeps of comparing every profile, over every
+    """Comparing only the profiles that share a word with the text against comparing every profile, over every
     mention and clean text (found, total): 'kept', of the candidates screening keeps; 'similar', of the top limit
-    profiles above the similarity floor."""
-    texts = [m.text for p in persons if p.target.id in index.targets for m in mentions(p)] + clean_texts()
-    memo.encode(texts)
+    profiles above the similarity floor; and per mention kind, (found comparing every profile, found comparing the
+    profiles sharing a word, total) for the mentioned target itself."""
+    cases = [(m.kind, m.target_id, m.text) for p in persons if p.target.id in index.targets for m in mentions(p)]
+    cases += [("clean", None, text) for text in clean_texts()]
+    memo.encode([text for _, _, text in cases])
     saved, index.embedder = index.embedder, memo
     counts = {"kept": [0, 0], "similar": [0, 0]}
+    targets: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     try:
-        for text in texts:
+        for kind, target_id, text in cases:
             exact = {c.target.id for c in index.screen([text], "", limit, MIN_SIMILARITY, exact=True)}
             approximate = {c.target.id for c in index.screen([text], "", limit, MIN_SIMILARITY)}
+            if target_id is not None:
+                for slot, hit in enumerate((target_id in exact, target_id in approximate, True)):
+                    targets[kind][slot] += hit
             vector = memo.encode([text])
             top = {t for t, s in index.nearest(vector, limit) if s >= MIN_SIMILARITY}
             related = {t for t, s in index.nearest(vector, limit, index.related_rows([text])) if s >= MIN_SIMILARITY}
@@ -156,7 +162,7 @@ def measure_words(index: TargetIndex, persons, memo: MemoEmbedder, limit: int) -
                 counts[key][1] += len(want)
     finally:
         index.embedder = saved
-    return {k: tuple(v) for k, v in counts.items()}
+    return {**{k: tuple(v) for k, v in counts.items()}, "targets": {k: tuple(v) for k, v in targets.items()}}
 
 
 def e2e_queries(persons, count: int) -> list[str]:
@@ -291,6 +297,9 @@ def report(rows: dict, sizes: list[int], model, embedder) -> None:
             print(f"similarity at {size}: profiles sharing a word with the text, against comparing every profile: of "
                   f"the candidates screening keeps {kept / kept_total:.4f} ({kept}/{kept_total}), of the top {LIMIT} "
                   f"profiles above the floor {top / top_total:.4f} ({top}/{top_total})")
+            print("  the mentioned target among the candidates (on its own), comparing every profile -> the profiles "
+                  "sharing a word: " + ", ".join(f"{kind} {a}->{b}/{n}" for kind, (a, b, n)
+                                                  in rows[size]["words"]["targets"].items()))
     big = sizes[-1]
     r = rows[big]
     print(f"\nstart-up at {big}: first build {r['build_s']:.1f}s (encoded {r['encoded']}), warm build (all vectors "
