@@ -2,8 +2,8 @@
 
     python -m benchmarks.registry_scale [--sizes 10,100,1000,10000,100000] [--queries 5] [--no-e2e]
 
-Every registry stays in memory; screening latency and the end-to-end runs go through the sizes in turn (each query
-at every size before the next), so the ratios between sizes are measured side by side.
+Every registry stays in memory, and screening latency is timed going through the sizes in turn (each query at every
+size before the next), so the ratios between sizes are measured side by side.
 
 The TOFU and WPU persons are hidden among generated distractors (benchmarks/screening_data.py). Profile vectors go
 through the embedding cache ($ALU_CACHE_DIR or the user cache dir), so the first run at 100,000 encodes them all.
@@ -174,7 +174,8 @@ def e2e_queries(persons, count: int) -> list[str]:
 
 
 def measure_e2e(indexes: dict[int, TargetIndex], model, queries: list[str], limit: int) -> dict[int, dict]:
-    """The pipeline with the embedded model on each registry; every query is asked at every size in turn."""
+    """The pipeline with the embedded model on each registry, size after size. (Not one query at every size in turn:
+    the model reuses the prompt it evaluated last, so every size after the first would get that query cheaper.)"""
     from alu import Unlearner
 
     config = PipelineConfig().with_overrides(max_candidates=limit)
@@ -183,8 +184,8 @@ def measure_e2e(indexes: dict[int, TargetIndex], model, queries: list[str], limi
         runs[size] = Unlearner([], model=model, embedder=index.embedder, config=config)
         runs[size].index = index  # the registry built above (the pipeline's own constructor would rebuild it)
     results: dict[int, list] = {size: [] for size in indexes}
-    for query in queries:
-        for size, unlearner in runs.items():
+    for size, unlearner in runs.items():
+        for query in queries:
             results[size].append(unlearner.ask(query).trace)
     return {size: {"p50_s": percentile([t.total_s for t in traces], 50),
                    "agent_prompt_tokens": statistics.mean(
