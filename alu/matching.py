@@ -185,22 +185,36 @@ class MentionIndex:
             key = (mention.target_id, mention.start, mention.end)
             found.setdefault(key, mention)
         spans = [(m.start, m.end) for m in found.values() if m.form in ("name", "alias")]
-        kept = [m for m in found.values() if m.form in ("name", "alias") or not _inside_longer(m, spans)]
+        kept = [m for m in found.values() if m.form in ("name", "alias") or not _inside_longer(m.start, m.end, spans)]
         return sorted(kept, key=lambda m: (m.start, -m.end))
 
     def _find_exact(self, tokens: list[Token]) -> list[Mention]:
-        mentions = []
+        """Exact lookups of every token sequence. A last name inside a full name or alias is skipped here already
+        (find drops it anyway): in a large registry it can stand for hundreds of targets."""
+        matches = []
         for i in range(len(tokens)):
             for n in range(1, min(self.max_len, len(tokens) - i) + 1):
-                key = tuple(t.norm for t in tokens[i : i + n])
-                for target_id, form in self._exact.get(key, ()):
-                    if form == "last_name" and not _may_be_last_name(tokens[i : i + n]):
-                        continue
-                    mentions.append(Mention(target_id, tokens[i].start, tokens[i + n - 1].end, form))
+                owners = self._exact.get(tuple(t.norm for t in tokens[i : i + n]))
+                if owners:
+                    matches.append((tokens[i : i + n], owners))
+        named = [(span[0].start, span[-1].end) for span, owners in matches
+                 if any(form != "last_name" for _, form in owners)]
+        mentions = []
+        for span, owners in matches:
+            start, end = span[0].start, span[-1].end
+            last_name = _may_be_last_name(span) and not _inside_longer(start, end, named)
+            mentions += [Mention(target_id, start, end, form) for target_id, form in owners
+                         if form != "last_name" or last_name]
         return mentions
 
     def _find_fuzzy(self, tokens: list[Token]) -> list[Mention]:
-        alternatives = [self._alternatives(t) for t in tokens]
+        # A mention starts with a capitalised word, so a token with none in the max_len words up to it cannot be in
+        # one: it keeps its own spelling only (most words of running text).
+        capitalized = [t.capitalized for t in tokens]
+        alternatives = [
+            self._alternatives(t) if any(capitalized[max(0, i - self.max_len + 1) : i + 1]) else {t.norm}
+            for i, t in enumerate(tokens)
+        ]
         mentions = []
         for i, alts in enumerate(alternatives):
             for alt in alts - {tokens[i].norm}:
@@ -301,8 +315,8 @@ def _grams(token: str) -> set[str]:
     return {g for g in grams if not any(ch in MASK_CHARS for ch in g)}
 
 
-def _inside_longer(mention: Mention, spans: list[tuple[int, int]]) -> bool:
-    return any(s <= mention.start and mention.end <= e and (e - s) > (mention.end - mention.start) for s, e in spans)
+def _inside_longer(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= start and end <= e and (e - s) > (end - start) for s, e in spans)
 
 
 def _deletes(token: str) -> set[str]:

@@ -37,7 +37,7 @@ from benchmarks.screening_data import (
 )
 
 LIMIT = PipelineConfig().max_candidates
-RUNS = 5  # timed passes over the screening queries
+RUNS = 10  # timed passes over the screening queries
 OWN_KINDS = ("last_name", "last_name_bare")  # recall also reported without the last-name groups
 MIN_SIMILARITY = PipelineConfig().sim_confirm
 ANSWER = ("The novel was published in 1998 and quickly became a bestseller. It follows a family over three "
