@@ -234,6 +234,8 @@ class MentionIndex:
             if not span[0].capitalized:
                 continue
             form = "masked" if any(ch in t.norm for t in span for ch in MASK_CHARS) else "fuzzy"
+            if form == "fuzzy" and len(span) == 1 and span[0].initial:
+                continue  # a sentence's first word is capitalised anyway: "Water" is no misspelled "Waner"
             for target_id, _ in self._exact.get(variant, ()):
                 mentions.append(Mention(target_id, span[0].start, span[-1].end, form))
         return mentions

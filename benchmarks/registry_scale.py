@@ -166,9 +166,11 @@ def measure_words(index: TargetIndex, persons, memo: MemoEmbedder, limit: int) -
 
 
 def e2e_queries(persons, count: int) -> list[str]:
+    """Two questions about persons in every registry, three about no person (a question about a famous author would
+    not do: the WPU persons, in every registry from 397 targets on, include William Shakespeare)."""
     p0, p1 = persons[0].target, persons[1].target
     queries = [f"What kind of books does {p0.name} write?", f"Tell me about {p1.name}.",
-               "Who wrote the play 'Romeo and Juliet'?", "What is the capital of Australia?",
+               "At what temperature does water boil at sea level?", "What is the capital of Australia?",
                "Name a famous novel about a family over several generations."]
     return queries[:count]
 

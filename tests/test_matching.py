@@ -107,3 +107,13 @@ def test_names_in_other_scripts_are_matched_through_their_latin_spelling():
     assert [m.form for m in index.find("Книги Николая Абилова")] == ["fuzzy"]  # declined: one letter off
     assert [m.form for m in index.find("Это написал Абилов.")] == ["last_name"]
     assert index.find("Москва большая.") == []
+
+
+def test_a_misspelled_single_word_counts_inside_a_sentence_only():
+    index = MentionIndex([Target("Helga Waner"), Target("Adrian Romez")])
+    assert index.find("Water boils at 100 degrees. 'Romeo and Juliet' is a play.") == []
+    assert forms(index, "At what temperature does Water boil?") == [("helga waner", "fuzzy")]
+    assert forms(index, "Did Romeo marry Juliet?") == [("adrian romez", "fuzzy")]
+    first = index.find("Helga Water wrote it.")[0]  # a misspelled full name counts anywhere
+    assert (first.target_id, first.start, first.end, first.form) == ("helga waner", 0, 11, "fuzzy")
+    assert forms(index, "R*mez wrote it.") == [("adrian romez", "masked")]  # a mask is no accident
