@@ -27,6 +27,7 @@ FUZZY_MIN_LEN = 5  # shortest indexed token a misspelling (substitution, missing
 SHORT_MIN_LEN = 4  # shortest indexed token a masked token or a token with one extra letter may stand for
 SHORT_LAST_NAME = 3  # last names shorter than this ("Li", "Yu") count only inside a sentence, not as its first word
 _SENTENCE_END = ".!?:;\"'“‘(\n"
+_INITIAL_DOT = re.compile(r"(?:^|[^\w])[^\W\d_]\.$")  # a single letter and its dot: "B."
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ def tokenize(text: str) -> list[Token]:
 
 def _starts_sentence(text: str, start: int) -> bool:
     before = text[:start].rstrip()
+    if _INITIAL_DOT.search(before):
+        return False  # the dot of an initial ("A. B. Guthrie"), not the end of a sentence
     return not before or before[-1] in _SENTENCE_END
 
 

@@ -117,3 +117,10 @@ def test_a_misspelled_single_word_counts_inside_a_sentence_only():
     first = index.find("Helga Water wrote it.")[0]  # a misspelled full name counts anywhere
     assert (first.target_id, first.start, first.end, first.form) == ("helga waner", 0, 11, "fuzzy")
     assert forms(index, "R*mez wrote it.") == [("adrian romez", "masked")]  # a mask is no accident
+
+
+def test_the_dot_of_an_initial_does_not_start_a_sentence():
+    index = MentionIndex([Target("A. B. Guthrie Jr.", aliases=("A. Guthrie",)), Target("Xiang Li")])
+    assert [m.target_id for m in index.find("What did A. B. Guterie do?")] == ["a. b. guthrie jr."]
+    assert [m.target_id for m in index.find("Who is X. Li?")] == ["xiang li"]
+    assert index.find("He left at 5. Li is a river.") == []
