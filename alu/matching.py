@@ -70,7 +70,7 @@ def tokenize(text: str) -> list[Token]:
 
 def _starts_sentence(text: str, start: int) -> bool:
     before = text[:start].rstrip()
-    if _INITIAL_DOT.search(before):
+    if _INITIAL_DOT.search(before[-3:]):  # the pattern spans at most 3 characters: not a scan of the whole text
         return False  # the dot of an initial ("A. B. Guthrie"), not the end of a sentence
     return not before or before[-1] in _SENTENCE_END
 
