@@ -154,7 +154,7 @@ class MentionIndex:
         self._variants[target.id] = variants
         for tokens, form in variants:
             self._exact[tokens].add((target.id, form))
-            if form != "last_name" and len(tokens) > 1:
+            if _maskable_to_initials(tokens, form):
                 self._initials[_initials_key(tokens)].add(target.id)
             self.max_len = max(self.max_len, len(tokens))
             for token in tokens:
@@ -174,7 +174,7 @@ class MentionIndex:
                 owners.discard((target_id, form))
                 if not owners:
                     del self._exact[tokens]
-            if form != "last_name" and len(tokens) > 1:
+            if _maskable_to_initials(tokens, form):
                 self._initials[_initials_key(tokens)].discard(target_id)
 
     def find(self, text: str) -> list[Mention]:
@@ -302,6 +302,11 @@ def _may_be_last_name(span: list[Token]) -> bool:
     if not span[0].capitalized:
         return False
     return sum(len(t.norm) for t in span) >= SHORT_LAST_NAME or not span[0].initial
+
+
+def _maskable_to_initials(tokens: tuple[str, ...], form: str) -> bool:
+    """A full name or alias of two words or more: masked down to its initials, it still says who is meant."""
+    return form != "last_name" and len(tokens) > 1
 
 
 def _initials_key(tokens: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
