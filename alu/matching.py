@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from itertools import groupby
+from itertools import chain, groupby, product
 
 from anyascii import anyascii
 from rapidfuzz.distance import Levenshtein
@@ -132,7 +133,9 @@ class MentionIndex:
 
     def __init__(self, targets: list[Target] = ()) -> None:
         self._exact: dict[tuple[str, ...], set[tuple[str, str]]] = defaultdict(set)
-        self._by_token: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        self._tokens: set[str] = set()  # every token of a variant (shared tokens stay after a remove)
+        self._by_first: dict[str, set[tuple[str, ...]]] = defaultdict(set)  # variants of 2+ tokens by first token
+        self._by_pair: dict[tuple[str, str], set[tuple[str, ...]]] = defaultdict(set)  # ... and by first 2 tokens
         self._deletes: dict[str, set[str]] = defaultdict(set)
         self._by_gram: dict[str, set[str]] = defaultdict(set)  # letter pairs and anchored first/last letters
         self._variants: dict[str, list[tuple[tuple[str, ...], str]]] = {}
@@ -154,11 +157,14 @@ class MentionIndex:
         self._variants[target.id] = variants
         for tokens, form in variants:
             self._exact[tokens].add((target.id, form))
+            if len(tokens) > 1:
+                self._by_first[tokens[0]].add(tokens)
+                self._by_pair[tokens[:2]].add(tokens)
             if _maskable_to_initials(tokens, form):
                 self._initials[_initials_key(tokens)].add(target.id)
             self.max_len = max(self.max_len, len(tokens))
             for token in tokens:
-                self._by_token[token].add(tokens)
+                self._tokens.add(token)
                 if len(token) >= SHORT_MIN_LEN:
                     for gram in _grams(token):
                         self._by_gram[gram].add(token)
@@ -174,6 +180,8 @@ class MentionIndex:
                 owners.discard((target_id, form))
                 if not owners:
                     del self._exact[tokens]
+                    self._by_first.get(tokens[0], set()).discard(tokens)
+                    self._by_pair.get(tokens[:2], set()).discard(tokens)
             if _maskable_to_initials(tokens, form):
                 self._initials[_initials_key(tokens)].discard(target_id)
 
@@ -219,29 +227,36 @@ class MentionIndex:
             for i, t in enumerate(tokens)
         ]
         mentions = []
-        for i, alts in enumerate(alternatives):
-            for alt in alts - {tokens[i].norm}:
-                for variant in self._by_token.get(alt, ()):
-                    mentions.extend(self._align(variant, tokens, alternatives, i))
+        for start, token in enumerate(tokens):
+            if token.capitalized:
+                for variant in self._variants_at(start, tokens, alternatives):
+                    mentions.extend(self._aligned(variant, tokens[start : start + len(variant)]))
         return mentions
 
-    def _align(self, variant: tuple[str, ...], tokens: list[Token], alternatives, i: int) -> list[Mention]:
-        mentions = []
-        for p, token in enumerate(variant):
-            start = i - p
-            if token not in alternatives[i] or start < 0 or start + len(variant) > len(tokens):
-                continue
-            if not all(variant[k] in alternatives[start + k] for k in range(len(variant))):
-                continue
-            span = tokens[start : start + len(variant)]
-            if not span[0].capitalized:
-                continue
-            form = "masked" if any(ch in t.norm for t in span for ch in MASK_CHARS) else "fuzzy"
-            if form == "fuzzy" and len(span) == 1 and span[0].initial:
-                continue  # a sentence's first word is capitalised anyway: "Water" is no misspelled "Waner"
-            for target_id, _ in self._exact.get(variant, ()):
-                mentions.append(Mention(target_id, span[0].start, span[-1].end, form))
-        return mentions
+    def _variants_at(self, start: int, tokens: list[Token], alternatives: list[set[str]]) -> set[tuple[str, ...]]:
+        """Variants whose every token is one of the alternatives at its position from start on, one of them not
+        the text's own token (that would be an exact mention)."""
+        found = {(alt,) for alt in alternatives[start] if (alt,) in self._exact}
+        if start + 1 < len(tokens):
+            found |= {v for v in self._longer(alternatives[start], alternatives[start + 1])
+                      if _spelled(v, alternatives, start)}
+        return {v for v in found if any(v[k] != tokens[start + k].norm for k in range(len(v)))}
+
+    def _longer(self, first: set[str], second: set[str]) -> Iterable[tuple[str, ...]]:
+        """Variants of 2 tokens or more that may start with one of first then one of second: looked up by their
+        first 2 tokens, or by their first token when that visits fewer (both words masked down to a few letters).
+        A misspelled first name does not visit every full name with that first name."""
+        by_first = [self._by_first.get(token, ()) for token in first]
+        if len(first) * len(second) <= sum(map(len, by_first)):
+            return chain.from_iterable(self._by_pair.get(pair, ()) for pair in product(first, second))
+        return chain.from_iterable(by_first)
+
+    def _aligned(self, variant: tuple[str, ...], span: list[Token]) -> list[Mention]:
+        """Mentions of the variant's targets by a misspelled or masked span."""
+        form = "masked" if any(ch in t.norm for t in span for ch in MASK_CHARS) else "fuzzy"
+        if form == "fuzzy" and len(span) == 1 and span[0].initial:
+            return []  # a sentence's first word is capitalised anyway: "Water" is no misspelled "Waner"
+        return [Mention(target_id, span[0].start, span[-1].end, form) for target_id, _ in self._exact.get(variant, ())]
 
     def _find_initials(self, tokens: list[Token]) -> list[Mention]:
         """Names of two words or more masked down to their initials, each word's length kept ("B**** M******",
@@ -267,18 +282,18 @@ class MentionIndex:
         alts = {token.norm}
         if any(ch in token.norm for ch in MASK_CHARS):
             unmasked = re.sub(r"[*_]+", "", token.norm)
-            if unmasked in self._by_token:
+            if unmasked in self._tokens:
                 alts.add(unmasked)
             pattern = _mask_pattern(token.norm)
             if pattern is not None:
                 alts |= {v for v in self._mask_candidates(token.norm) if pattern.fullmatch(v)}
             return alts
-        if len(token.norm) < FUZZY_MIN_LEN or token.norm in self._by_token:
+        if len(token.norm) < FUZZY_MIN_LEN or token.norm in self._tokens:
             return alts
         candidates = set(self._deletes.get(token.norm, ()))
         for deleted in _deletes(token.norm):
             candidates |= self._deletes.get(deleted, set())
-            if len(deleted) >= SHORT_MIN_LEN and deleted in self._by_token:
+            if len(deleted) >= SHORT_MIN_LEN and deleted in self._tokens:
                 candidates.add(deleted)
         limit = 1 if len(token.norm) < 9 else 2
         alts |= {c for c in candidates if Levenshtein.distance(token.norm, c) <= limit}
@@ -295,6 +310,12 @@ class MentionIndex:
             found &= posting
         known = sum(ch not in MASK_CHARS for ch in masked)
         return {t for t in found if max(known, SHORT_MIN_LEN) <= len(t) <= len(masked) + 3}
+
+
+def _spelled(variant: tuple[str, ...], alternatives: list[set[str]], start: int) -> bool:
+    """Whether every token of the variant is one of the alternatives at its position from start on."""
+    return start + len(variant) <= len(alternatives) and all(
+        token in alternatives[start + k] for k, token in enumerate(variant))
 
 
 def _may_be_last_name(span: list[Token]) -> bool:

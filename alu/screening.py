@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -232,20 +232,23 @@ class TargetIndex:
         single word ("Romeo" for a target named Romez), a short last name ("Li") and a last name that many targets
         share ("Smith" in a large registry) only make the targets candidates for the audit."""
         mentions = self.mentions.find(text)
-        shared: dict[tuple[int, int], int] = {}
+        shared = Counter((m.start, m.end) for m in mentions)
+        judged: dict[tuple[int, int, str], tuple[int, bool, bool]] = {}  # the same for every target of a span
+        ambiguous = []
         for mention in mentions:
-            shared[mention.start, mention.end] = shared.get((mention.start, mention.end), 0) + 1
-        ambiguous = [m for m in mentions if m.form not in ("name", "alias")
-                     and shared[m.start, m.end] > NAMED_MAX_SHARED]
-        for mention in ambiguous:
-            groups.setdefault(text[mention.start : mention.end], set()).add(mention.target_id)
-        for mention in mentions:
+            key = (mention.start, mention.end, mention.form)
+            if key not in judged:
+                level, count = _evidence(mention, text), shared[mention.start, mention.end]
+                judged[key] = (level, field_name == "query_mentions" and _names(mention, level, text, count),
+                               mention.form not in ("name", "alias") and count > NAMED_MAX_SHARED)
+            level, names, is_ambiguous = judged[key]
+            if is_ambiguous:
+                ambiguous.append(mention)
+                groups.setdefault(text[mention.start : mention.end], set()).add(mention.target_id)
             candidate = self._candidate(found, mention.target_id)
             getattr(candidate, field_name).append(mention)
-            level = _evidence(mention, text)
             candidate.evidence = min(candidate.evidence, level)
-            if field_name == "query_mentions" and _names(mention, level, text, shared[mention.start, mention.end]):
-                candidate.named = True
+            candidate.named = candidate.named or names
         return redact(text, ambiguous, BLANK) if ambiguous else None
 
     def _score(self, found: dict[str, Candidate], vectors: np.ndarray, limit: int, min_similarity: float,
