@@ -42,6 +42,21 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class SharedMention:
+    """A span of text that refers to each of several targets in the same form ("Smith" for every target named
+    Smith): one object however many targets share the words."""
+
+    target_ids: frozenset[str]
+    start: int
+    end: int
+    form: str
+
+    def mentions(self) -> list[Mention]:
+        """One Mention per target, in id order."""
+        return [Mention(target_id, self.start, self.end, self.form) for target_id in sorted(self.target_ids)]
+
+
+@dataclass(frozen=True)
 class Token:
     norm: str
     start: int
@@ -132,7 +147,7 @@ class MentionIndex:
     """Finds mentions of many targets in a text; supports add and remove without a rebuild."""
 
     def __init__(self, targets: list[Target] = ()) -> None:
-        self._exact: dict[tuple[str, ...], set[tuple[str, str]]] = defaultdict(set)
+        self._exact: dict[tuple[str, ...], dict[str, set[str]]] = defaultdict(dict)  # variant -> form -> ids
         self._tokens: set[str] = set()  # every token of a variant (shared tokens stay after a remove)
         self._by_first: dict[str, set[tuple[str, ...]]] = defaultdict(set)  # variants of 2+ tokens by first token
         self._by_pair: dict[tuple[str, str], set[tuple[str, ...]]] = defaultdict(set)  # ... and by first 2 tokens
@@ -156,7 +171,7 @@ class MentionIndex:
         variants = name_variants(target)
         self._variants[target.id] = variants
         for tokens, form in variants:
-            self._exact[tokens].add((target.id, form))
+            self._exact[tokens].setdefault(form, set()).add(target.id)
             if len(tokens) > 1:
                 self._by_first[tokens[0]].add(tokens)
                 self._by_pair[tokens[:2]].add(tokens)
@@ -175,9 +190,11 @@ class MentionIndex:
     def remove(self, target_id: str) -> None:
         """Forget a target's variants. Shared tokens stay indexed (harmless: lookups verify)."""
         for tokens, form in self._variants.pop(target_id, []):
-            owners = self._exact.get(tokens)
-            if owners is not None:
-                owners.discard((target_id, form))
+            owners = self._exact.get(tokens, {})
+            if target_id in owners.get(form, ()):
+                owners[form].discard(target_id)
+                if not owners[form]:
+                    del owners[form]
                 if not owners:
                     del self._exact[tokens]
                     self._by_first.get(tokens[0], set()).discard(tokens)
@@ -186,39 +203,49 @@ class MentionIndex:
                 self._initials[_initials_key(tokens)].discard(target_id)
 
     def find(self, text: str) -> list[Mention]:
-        """All mentions in text, in order of position.
+        """All mentions in text, one per target, in order of position (see find_shared)."""
+        return [mention for shared in self.find_shared(text) for mention in shared.mentions()]
 
-        A last name, misspelling or masking inside a longer full-name or alias mention is dropped: in
-        "Bao Nguyen", "Nguyen" does not refer to another target named Nguyen."""
+    def find_shared(self, text: str) -> list[SharedMention]:
+        """All mentions in text, one per span and form, in order of position: the cost does not grow with the
+        number of targets that share a name.
+
+        A target mentioned exactly by a span is not also mentioned by it misspelled or masked. A last name,
+        misspelling or masking inside a longer full-name or alias mention is dropped: in "Bao Nguyen", "Nguyen"
+        does not refer to another target named Nguyen."""
         tokens = tokenize(text)
-        found: dict[tuple[str, int, int], Mention] = {}
+        claimed: dict[tuple[int, int], set[str]] = defaultdict(set)
+        found: dict[tuple[int, int, str], set[str]] = {}
         for mention in self._find_exact(tokens) + self._find_fuzzy(tokens) + self._find_initials(tokens):
-            key = (mention.target_id, mention.start, mention.end)
-            found.setdefault(key, mention)
-        spans = [(m.start, m.end) for m in found.values() if m.form in ("name", "alias")]
-        kept = [m for m in found.values() if m.form in ("name", "alias") or not _inside_longer(m.start, m.end, spans)]
+            span = (mention.start, mention.end)
+            fresh = mention.target_ids - claimed[span]
+            if fresh:
+                claimed[span] |= fresh
+                found.setdefault((*span, mention.form), set()).update(fresh)
+        named = [(start, end) for start, end, form in found if form in ("name", "alias")]
+        kept = [SharedMention(frozenset(ids), start, end, form) for (start, end, form), ids in found.items()
+                if form in ("name", "alias") or not _inside_longer(start, end, named)]
         return sorted(kept, key=lambda m: (m.start, -m.end))
 
-    def _find_exact(self, tokens: list[Token]) -> list[Mention]:
+    def _find_exact(self, tokens: list[Token]) -> list[SharedMention]:
         """Exact lookups of every token sequence. A last name inside a full name or alias is skipped here already
-        (find drops it anyway): in a large registry it can stand for hundreds of targets."""
+        (find_shared drops it anyway)."""
         matches = []
         for i in range(len(tokens)):
             for n in range(1, min(self.max_len, len(tokens) - i) + 1):
                 owners = self._exact.get(tuple(t.norm for t in tokens[i : i + n]))
                 if owners:
                     matches.append((tokens[i : i + n], owners))
-        named = [(span[0].start, span[-1].end) for span, owners in matches
-                 if any(form != "last_name" for _, form in owners)]
+        named = [(span[0].start, span[-1].end) for span, owners in matches if set(owners) - {"last_name"}]
         mentions = []
         for span, owners in matches:
             start, end = span[0].start, span[-1].end
             last_name = _may_be_last_name(span) and not _inside_longer(start, end, named)
-            mentions += [Mention(target_id, start, end, form) for target_id, form in owners
+            mentions += [SharedMention(frozenset(ids), start, end, form) for form, ids in owners.items()
                          if form != "last_name" or last_name]
         return mentions
 
-    def _find_fuzzy(self, tokens: list[Token]) -> list[Mention]:
+    def _find_fuzzy(self, tokens: list[Token]) -> list[SharedMention]:
         # A mention starts with a capitalised word, so a token with none in the max_len words up to it cannot be in
         # one: it keeps its own spelling only (most words of running text).
         capitalized = [t.capitalized for t in tokens]
@@ -230,7 +257,7 @@ class MentionIndex:
         for start, token in enumerate(tokens):
             if token.capitalized:
                 for variant in self._variants_at(start, tokens, alternatives):
-                    mentions.extend(self._aligned(variant, tokens[start : start + len(variant)]))
+                    mentions += self._aligned(variant, tokens[start : start + len(variant)])
         return mentions
 
     def _variants_at(self, start: int, tokens: list[Token], alternatives: list[set[str]]) -> set[tuple[str, ...]]:
@@ -251,14 +278,15 @@ class MentionIndex:
             return chain.from_iterable(self._by_pair.get(pair, ()) for pair in product(first, second))
         return chain.from_iterable(by_first)
 
-    def _aligned(self, variant: tuple[str, ...], span: list[Token]) -> list[Mention]:
-        """Mentions of the variant's targets by a misspelled or masked span."""
+    def _aligned(self, variant: tuple[str, ...], span: list[Token]) -> list[SharedMention]:
+        """The mention of the variant's targets by a misspelled or masked span (none or one)."""
         form = "masked" if any(ch in t.norm for t in span for ch in MASK_CHARS) else "fuzzy"
         if form == "fuzzy" and len(span) == 1 and span[0].initial:
             return []  # a sentence's first word is capitalised anyway: "Water" is no misspelled "Waner"
-        return [Mention(target_id, span[0].start, span[-1].end, form) for target_id, _ in self._exact.get(variant, ())]
+        ids = frozenset().union(*self._exact.get(variant, {}).values())
+        return [SharedMention(ids, span[0].start, span[-1].end, form)] if ids else []
 
-    def _find_initials(self, tokens: list[Token]) -> list[Mention]:
+    def _find_initials(self, tokens: list[Token]) -> list[SharedMention]:
         """Names of two words or more masked down to their initials, each word's length kept ("B**** M******",
         "F**** R. P***")."""
         masked = [_is_initial_mask(t.norm) for t in tokens]
@@ -273,8 +301,9 @@ class MentionIndex:
                 if not any(masked[i : i + n]):
                     continue
                 span = tokens[i : i + n]
-                for target_id in self._initials.get(_initials_key(tuple(t.norm for t in span)), ()):
-                    mentions.append(Mention(target_id, span[0].start, span[-1].end, "masked"))
+                ids = self._initials.get(_initials_key(tuple(t.norm for t in span)))
+                if ids:
+                    mentions.append(SharedMention(frozenset(ids), span[0].start, span[-1].end, "masked"))
         return mentions
 
     def _alternatives(self, token: Token) -> set[str]:

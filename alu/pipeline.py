@@ -171,7 +171,7 @@ class Unlearner:
         composed = agents.compose(query, variants, trace.ratings, self.index.mentions, trace)
         if composed is None:
             return _refuse(trace, "no variant reached the rating threshold")
-        if config.final_guard and self.index.mentions.find(composed):
+        if config.final_guard and self.index.mentions.find_shared(composed):
             return _refuse(trace, "the final guard found a target in the answer")
         trace.path = "rewrite"
         return composed

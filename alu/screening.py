@@ -14,12 +14,13 @@ from __future__ import annotations
 import gc
 import threading
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 
 from .embedding import DIM, EmbeddingCache, TextEncoder, default_cache, encode_cached
-from .matching import Mention, MentionIndex, redact, split_sentences
+from .matching import Mention, MentionIndex, SharedMention, redact, split_sentences
 from .profile_words import ProfileWords
 from .targets import Target
 
@@ -56,6 +57,16 @@ class Candidate:
     def rank(self) -> tuple[int, float]:
         """Sort key: the strongest mention first, then embedding similarity."""
         return (self.evidence, -self.similarity)
+
+
+class Shared(NamedTuple):
+    """A partial mention that more than NAMED_MAX_SHARED targets share, as _mentions_in judged it."""
+
+    mention: SharedMention
+    words: str  # the text it spans
+    field_name: str  # query_mentions, answer_mentions or context_mentions
+    level: int
+    names: bool
 
 
 class TargetIndex:
@@ -203,53 +214,94 @@ class TargetIndex:
         every profile (for measuring what the word index keeps)."""
         with self._lock:
             found: dict[str, Candidate] = {}
-            groups: dict[str, set[str]] = {}
+            shared: list[Shared] = []
             query_texts = [t for t in query_texts if t.strip()]
-            blanked_texts = [self._mentions_in(text, found, "query_mentions", groups) for text in query_texts]
-            blanked_texts.append(self._mentions_in(answer, found, "answer_mentions", groups))
+            blanked_texts = [self._mentions_in(text, found, "query_mentions", shared) for text in query_texts]
+            blanked_texts.append(self._mentions_in(answer, found, "answer_mentions", shared))
             for text in context:
-                self._mentions_in(text, found, "context_mentions", groups)
+                self._mentions_in(text, found, "context_mentions", shared)
             related = None if exact else self.words.rows([answer, *query_texts])
-        if not found and related == set():
+        sharing = frozenset().union(*(s.mention.target_ids for s in shared))
+        if not found and not sharing and related == set():
             return []
-        if len(found) > limit:
+        if len(sharing | found.keys()) > limit:
             query_texts = [blanked or text for text, blanked in zip(query_texts, blanked_texts[:-1], strict=True)]
             answer = blanked_texts[-1] or answer
         vectors = self.encode(split_sentences(answer), query_texts, detail)
         with self._lock:
             found = {tid: c for tid, c in found.items() if tid in self.targets}  # removed meanwhile
+            groups: dict[str, set[str]] = {}
+            for item in shared:
+                groups.setdefault(item.words, set()).update(t for t in item.mention.target_ids if t in self.targets)
+            unnoted = self._add_shared(found, shared, vectors, limit)
             if vectors is not None:
                 self._score(found, vectors, limit, min_similarity, related)
-        return _fit(sorted(found.values(), key=lambda c: c.rank), groups, limit)
+        return _fit(sorted(found.values(), key=lambda c: c.rank), groups, unnoted, limit)
 
     def _mentions_in(self, text: str, found: dict[str, Candidate], field_name: str,
-                     groups: dict[str, set[str]]) -> str | None:
-        """Record the text's mentions on their candidates, and in groups the targets that share a partial mention
-        (by its words); return the text with those shared partial mentions blanked (None if it has none).
+                     shared: list[Shared]) -> str | None:
+        """Record the text's mentions on their candidates, and in shared the partial mentions that more than
+        NAMED_MAX_SHARED targets share (their targets become candidates in _add_shared); return the text with those
+        shared partial mentions blanked (None if it has none).
 
         A query mention names its target when it is a full name or an alias (also misspelled or masked), or a
         last name (also masked) of at least 3 letters that at most NAMED_MAX_SHARED targets share. A misspelled
         single word ("Romeo" for a target named Romez), a short last name ("Li") and a last name that many targets
         share ("Smith" in a large registry) only make the targets candidates for the audit."""
-        mentions = self.mentions.find(text)
-        shared = Counter((m.start, m.end) for m in mentions)
-        judged: dict[tuple[int, int, str], tuple[int, bool, bool]] = {}  # the same for every target of a span
+        mentions = self.mentions.find_shared(text)
+        counts = Counter()
+        for mention in mentions:
+            counts[mention.start, mention.end] += len(mention.target_ids)
         ambiguous = []
         for mention in mentions:
-            key = (mention.start, mention.end, mention.form)
-            if key not in judged:
-                level, count = _evidence(mention, text), shared[mention.start, mention.end]
-                judged[key] = (level, field_name == "query_mentions" and _names(mention, level, text, count),
-                               mention.form not in ("name", "alias") and count > NAMED_MAX_SHARED)
-            level, names, is_ambiguous = judged[key]
-            if is_ambiguous:
+            count, level = counts[mention.start, mention.end], _evidence(mention, text)
+            names = field_name == "query_mentions" and _names(mention, level, text, count)
+            if mention.form not in ("name", "alias") and count > NAMED_MAX_SHARED:
                 ambiguous.append(mention)
-                groups.setdefault(text[mention.start : mention.end], set()).add(mention.target_id)
-            candidate = self._candidate(found, mention.target_id)
-            getattr(candidate, field_name).append(mention)
-            candidate.evidence = min(candidate.evidence, level)
-            candidate.named = candidate.named or names
+                shared.append(Shared(mention, text[mention.start : mention.end], field_name, level, names))
+                continue
+            for one in mention.mentions():
+                self._note(found, one, field_name, level, names)
         return redact(text, ambiguous, BLANK) if ambiguous else None
+
+    def _add_shared(self, found: dict[str, Candidate], shared: list[Shared], vectors: np.ndarray | None,
+                    limit: int) -> dict[str, float]:
+        """Make candidates of the targets of shared partial mentions: of each mention's targets not yet candidates,
+        the limit best ranked (the strongest of their shared mentions, then similarity to the texts, then id); the
+        rest stay in the shared words' group only (see _fit), so no object is made per target sharing a name. Then
+        note every shared mention on the candidates of its targets. Returns, by shared words, the best similarity
+        of the targets left out."""
+        ranked = {item: self._rank_fresh(item, shared, found, vectors) for item in shared}
+        chosen = {tid for order, _ in ranked.values() for tid in order[:limit]}
+        unnoted: dict[str, float] = {}
+        for item, (order, similarity) in ranked.items():
+            left = [sim for tid, sim in zip(order[limit:], similarity[limit:], strict=True) if tid not in chosen]
+            unnoted[item.words] = max([unnoted.get(item.words, 0.0), *left])
+        for item in shared:
+            noted = [tid for tid in [*found, *chosen] if tid in item.mention.target_ids]
+            for one in replace(item.mention, target_ids=frozenset(noted)).mentions():
+                self._note(found, one, item.field_name, item.level, item.names)
+        return unnoted
+
+    def _rank_fresh(self, item: Shared, shared: list[Shared], found: dict[str, Candidate],
+                    vectors: np.ndarray | None) -> tuple[list[str], list[float]]:
+        """The item's targets that are not candidates yet, best ranked first, with their similarities."""
+        fresh = sorted(tid for tid in item.mention.target_ids if tid in self.targets and tid not in found)
+        levels = [min(s.level for s in shared if tid in s.mention.target_ids) for tid in fresh]
+        similarity = (np.zeros(len(fresh)) if vectors is None or not fresh
+                      else self._similarity([self._row[tid] for tid in fresh], vectors))
+        order = np.lexsort((-similarity, levels))
+        return [fresh[i] for i in order], similarity[order].tolist()
+
+    def _note(self, found: dict[str, Candidate], mention: Mention, field_name: str, level: int,
+              names: bool) -> None:
+        """Record a mention on its target's candidate (made if new)."""
+        if mention.target_id not in found:
+            found[mention.target_id] = Candidate(self.targets[mention.target_id])
+        candidate = found[mention.target_id]
+        getattr(candidate, field_name).append(mention)
+        candidate.evidence = min(candidate.evidence, level)
+        candidate.named = candidate.named or names
 
     def _score(self, found: dict[str, Candidate], vectors: np.ndarray, limit: int, min_similarity: float,
                related: set[int] | None) -> None:
@@ -262,11 +314,6 @@ class TargetIndex:
         for target_id, score in self.nearest(vectors, limit + len(found), related):
             if score >= min_similarity and target_id not in found:
                 found[target_id] = Candidate(self.targets[target_id], similarity=score)
-
-    def _candidate(self, found: dict[str, Candidate], target_id: str) -> Candidate:
-        if target_id not in found:
-            found[target_id] = Candidate(self.targets[target_id])
-        return found[target_id]
 
 
 class RecentVectors:
@@ -293,33 +340,37 @@ class RecentVectors:
                 self._vectors.popitem(last=False)
 
 
-def _fit(ranked: list[Candidate], groups: dict[str, set[str]], limit: int) -> list[Candidate]:
+def _fit(ranked: list[Candidate], groups: dict[str, set[str]], unnoted: dict[str, float],
+         limit: int) -> list[Candidate]:
     """The best limit candidates. When targets sharing a partial mention ("Smith" in a registry of many Smiths) do not
-    all fit, one group candidate stands for those left out, so every target the text may mean reaches the audit."""
-    if len(ranked) <= limit:
+    all fit, one group candidate stands for those left out, so every target the text may mean reaches the audit.
+    unnoted: by shared words, the best similarity of the group's targets that are not candidates."""
+    ranked_ids = {c.target.id for c in ranked}
+    if len(ranked) <= limit and all(ids <= ranked_ids for ids in groups.values()):
         return ranked
-    by_id = {c.target.id: c for c in ranked}  # a target removed while the request was screened is in no group
-    spilled: dict[str, list[Candidate]] = {}
+    spilled: dict[str, set[str]] = {}
     while True:  # each group takes the place of one more candidate, which may leave out a member of another
         kept = ranked[: max(limit - len(spilled), 0)]
         kept_ids = {c.target.id for c in kept}
-        left_out = {words: [by_id[i] for i in ids - kept_ids if i in by_id] for words, ids in groups.items()}
-        left_out = {words: members for words, members in left_out.items() if members}
+        left_out = {words: ids - kept_ids for words, ids in groups.items() if ids - kept_ids}
         grown, spilled = len(left_out) > len(spilled), left_out
         if not grown:
             break
-    return sorted(kept + [_group(words, members) for words, members in spilled.items()], key=lambda c: c.rank)[:limit]
+    groups_left = [_group(words, ids, [c for c in ranked if c.target.id in ids], unnoted.get(words, 0.0))
+                   for words, ids in spilled.items()]
+    return sorted(kept + groups_left, key=lambda c: c.rank)[:limit]
 
 
-def _group(words: str, members: list[Candidate]) -> Candidate:
-    """One candidate standing for targets that share a partial mention: named by it, evidence and similarity of its
-    best member."""
+def _group(words: str, ids: set[str], members: list[Candidate], unnoted: float) -> Candidate:
+    """One candidate standing for the targets (ids) that share a partial mention: named by it, with the evidence
+    of its best member (members: those that are candidates, the best ranked of the group, see
+    TargetIndex._add_shared) and the best similarity of any (unnoted: of those that are not candidates)."""
     best = min(members, key=lambda c: c.rank)
     target = Target(words, kind=best.target.kind, description=GROUP_DESCRIPTION, id=f"group: {words.casefold()}")
     return Candidate(target, query_mentions=best.query_mentions, answer_mentions=best.answer_mentions,
-                     context_mentions=best.context_mentions, similarity=max(c.similarity for c in members),
-                     evidence=best.evidence,
-                     members=tuple(sorted(c.target.id for c in members)))
+                     context_mentions=best.context_mentions,
+                     similarity=max(unnoted, *(c.similarity for c in members)), evidence=best.evidence,
+                     members=tuple(sorted(ids)))
 
 
 def _evidence(mention: Mention, text: str) -> int:

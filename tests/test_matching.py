@@ -84,6 +84,20 @@ def test_initials_masks_name_every_target_they_fit():
     assert sorted(m.target_id for m in local.find("Who is J*** S****?")) == ["jack smyth", "john smith"]
 
 
+def test_a_name_many_targets_share_is_one_shared_mention():
+    """One object per span and form, however many targets share the words; find gives one mention per target."""
+    okafors = [Target(f"{first} Okafor") for first in ("Ada", "Ben", "Chidi", "Dayo", "Emeka")]
+    local = MentionIndex([*okafors, Target("Okafor", kind="topic")])
+    text = "Did Okafor win? Ask Ok*f*r and Ada Okafor."
+    shared = local.find_shared(text)
+    assert [(m.form, text[m.start : m.end], len(m.target_ids)) for m in shared] == [
+        ("last_name", "Okafor", 5), ("name", "Okafor", 1), ("masked", "Ok*f*r", 6), ("name", "Ada Okafor", 1),
+        ("name", "Okafor", 1)]  # the topic named Okafor, also inside "Ada Okafor"
+    assert shared[0].target_ids == {t.id for t in okafors}
+    assert local.find(text) == [mention for m in shared for mention in m.mentions()]
+    assert [m.target_id for m in shared[0].mentions()] == sorted(t.id for t in okafors)
+
+
 def test_redact_replaces_spans_and_keeps_the_rest(index):
     text = "J. K. Rowling wrote it; Rowling's fans agree."
     assert redact(text, index.find(text)) == "[REDACTED] wrote it; [REDACTED]'s fans agree."

@@ -11,7 +11,7 @@ import pytest
 from conftest import WordEmbedder
 
 from alu.embedding import EmbeddingCache, get_embedder
-from alu.screening import FREEZE_MIN_BATCH, TargetIndex
+from alu.screening import FREEZE_MIN_BATCH, NEAR_NAME, TargetIndex
 from alu.targets import Target
 
 VASQUEZ = Target("Jaime Vasquez", description="true crime novelist from Santiago, Chile")
@@ -211,6 +211,21 @@ def test_targets_sharing_a_last_name_that_do_not_fit_are_covered_by_one_group():
     assert len(group.members) == 18 and group.answer_mentions
     # when everything fits, no group
     assert all(not c.members for c in index.screen(["Which prizes did Okafor win?"], "", 21, 0.45))
+
+
+def test_targets_in_two_shared_mentions_outrank_those_in_one():
+    """'*emi Okafor' fits five of twenty Okafors and 'Okafor' all twenty: the five come first, with the evidence of
+    the masked full name and both mentions; one group stands for the Okafors that do not fit."""
+    firsts = "Ada Ben Chidi Dayo Emeka Femi Gozie Ife Jide Kemi Lola Musa Nneka Obi Bemi Remi Sade Tobi Yemi Wale"
+    okafors = [Target(f"{first} Okafor") for first in firsts.split()]
+    index = TargetIndex(okafors, embedder=WordEmbedder(), cache=None)
+    candidates = index.screen(["What did *emi Okafor write?"], "Okafor won a prize.", 7, 0.45)
+    emis = {f"{first} okafor" for first in ("bemi", "femi", "kemi", "remi", "yemi")}
+    assert set(ids(candidates[:5])) == emis
+    assert all(c.evidence == NEAR_NAME and c.named and c.answer_mentions for c in candidates[:5])
+    group = candidates[-1]
+    assert len(candidates) == 7 and group.members and not group.named and group.answer_mentions
+    assert set(group.members) | set(ids(candidates[:-1])) == {t.id for t in okafors}
 
 
 def test_a_bulk_load_leaves_the_garbage_collectors_full_passes():
