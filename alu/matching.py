@@ -1,7 +1,8 @@
 """Deterministic mention finding over normalised text: names, aliases, last names, misspellings, masks.
 
 Lookups go through dictionaries keyed by normalised tokens, so the cost per text does not grow with the
-number of targets, and targets can be added or removed without a rebuild.
+number of targets, and targets can be added or removed without a rebuild. A span that many targets share (a common
+last name) is one SharedMention, whatever the number of targets behind it.
 """
 
 from __future__ import annotations
