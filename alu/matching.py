@@ -92,10 +92,19 @@ def _starts_sentence(text: str, start: int) -> bool:
     return not before or before[-1] in _SENTENCE_END
 
 
-@cache
 def common_words() -> frozenset[str]:
     """Function words and other words that name no one (alu/data/common_words.txt)."""
-    text = resources.files("alu.data").joinpath("common_words.txt").read_text(encoding="utf-8")
+    return _word_list("common_words.txt")
+
+
+def known_words() -> frozenset[str]:
+    """Correctly spelled words of 4 letters or more, names included (alu/data/known_words.txt)."""
+    return _word_list("known_words.txt")
+
+
+@cache
+def _word_list(name: str) -> frozenset[str]:
+    text = resources.files("alu.data").joinpath(name).read_text(encoding="utf-8")
     return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
 
 
@@ -282,8 +291,8 @@ class MentionIndex:
     def _aligned(self, variant: tuple[str, ...], span: list[Token]) -> list[SharedMention]:
         """The mention of the variant's targets by a misspelled or masked span (none or one)."""
         form = "masked" if any(ch in t.norm for t in span for ch in MASK_CHARS) else "fuzzy"
-        if form == "fuzzy" and len(span) == 1 and span[0].initial:
-            return []  # a sentence's first word is capitalised anyway: "Water" is no misspelled "Waner"
+        if form == "fuzzy" and len(span) == 1 and (span[0].initial or span[0].norm in known_words()):
+            return []  # a sentence's first word is capitalised anyway; "Prize" is a word, not a misspelled "Price"
         ids = frozenset().union(*self._exact.get(variant, {}).values())
         return [SharedMention(ids, span[0].start, span[-1].end, form)] if ids else []
 

@@ -246,7 +246,7 @@ class TargetIndex:
 
         A query mention names its target when it is a full name or an alias (also misspelled or masked), or a
         last name (also masked) of at least 3 letters that at most NAMED_MAX_SHARED targets share. A misspelled
-        single word ("Romeo" for a target named Romez), a short last name ("Li") and a last name that many targets
+        single word ("Romaz" for a target named Romez), a short last name ("Li") and a last name that many targets
         share ("Smith" in a large registry) only make the targets candidates for the audit."""
         mentions = self.mentions.find_shared(text)
         counts = Counter()

@@ -102,8 +102,8 @@ def test_a_last_name_few_targets_share_is_refused_but_a_misspelled_word_is_not()
     model = ScriptedModel(vanilla="Shakespeare wrote it.")
     registry = [ROWLING, *(Target(f"{first} Romez") for first in ("Adrian", "Ruth", "Ryan", "Magnus", "Frances"))]
     assert Unlearner(registry, model=model, embedder=None).ask("Which books did Rowling write?").refused
-    # "Romeo" is one letter from five targets' last name: they become candidates for the audit, not a refusal
-    result = Unlearner(registry, model=model, embedder=None).ask("Did Romeo marry Juliet in the play?")
+    # "Romaz" is one letter from five targets' last name: they become candidates for the audit, not a refusal
+    result = Unlearner(registry, model=model, embedder=None).ask("Did Romaz marry Juliet in the play?")
     assert not result.refused and result.text == "Shakespeare wrote it."
     assert len(result.trace.candidates) == 5
 
