@@ -46,7 +46,6 @@ class Candidate:
     similarity: float = 0.0  # best cosine between a sentence of query/answer and the target's profile
     named: bool = False  # the user's turns name this target (see TargetIndex._mentions_in)
     evidence: int = UNMENTIONED  # the strongest mention's level (NAMED ... UNMENTIONED)
-    shared: int = 0  # how many targets share that mention's words (the fewest, among mentions of that level)
     members: tuple[str, ...] = ()  # a group: the targets sharing a partial mention that did not fit one by one
 
     @property
@@ -56,9 +55,8 @@ class Candidate:
 
     @property
     def rank(self) -> tuple[int, float]:
-        """Sort key: the strongest mention first, then the fewest targets sharing it ("Arn*ld" fitting one target
-        before "Ev*" fitting 170), then embedding similarity."""
-        return (self.evidence, self.shared, -self.similarity)
+        """Sort key: the strongest mention first, then embedding similarity."""
+        return (self.evidence, -self.similarity)
 
 
 class Shared(NamedTuple):
@@ -68,7 +66,6 @@ class Shared(NamedTuple):
     words: str  # the text it spans
     field_name: str  # query_mentions, answer_mentions or context_mentions
     level: int
-    count: int  # targets sharing its words
     names: bool
 
 
@@ -261,10 +258,10 @@ class TargetIndex:
             names = field_name == "query_mentions" and _names(mention, level, text, count)
             if mention.form not in ("name", "alias") and count > NAMED_MAX_SHARED:
                 ambiguous.append(mention)
-                shared.append(Shared(mention, text[mention.start : mention.end], field_name, level, count, names))
+                shared.append(Shared(mention, text[mention.start : mention.end], field_name, level, names))
                 continue
             for one in mention.mentions():
-                self._note(found, one, field_name, (level, count), names)
+                self._note(found, one, field_name, level, names)
         return redact(text, ambiguous, BLANK) if ambiguous else None
 
     def _add_shared(self, found: dict[str, Candidate], shared: list[Shared], vectors: np.ndarray | None,
@@ -283,28 +280,27 @@ class TargetIndex:
         for item in shared:
             noted = [tid for tid in [*found, *chosen] if tid in item.mention.target_ids]
             for one in replace(item.mention, target_ids=frozenset(noted)).mentions():
-                self._note(found, one, item.field_name, (item.level, item.count), item.names)
+                self._note(found, one, item.field_name, item.level, item.names)
         return unnoted
 
     def _rank_fresh(self, item: Shared, shared: list[Shared], found: dict[str, Candidate],
                     vectors: np.ndarray | None) -> tuple[list[str], list[float]]:
         """The item's targets that are not candidates yet, best ranked first, with their similarities."""
         fresh = sorted(tid for tid in item.mention.target_ids if tid in self.targets and tid not in found)
-        strongest = [min((s.level, s.count) for s in shared if tid in s.mention.target_ids) for tid in fresh]
+        levels = [min(s.level for s in shared if tid in s.mention.target_ids) for tid in fresh]
         similarity = (np.zeros(len(fresh)) if vectors is None or not fresh
                       else self._similarity([self._row[tid] for tid in fresh], vectors))
-        order = np.lexsort((-similarity, [count for _, count in strongest], [level for level, _ in strongest]))
+        order = np.lexsort((-similarity, levels))
         return [fresh[i] for i in order], similarity[order].tolist()
 
-    def _note(self, found: dict[str, Candidate], mention: Mention, field_name: str, strength: tuple[int, int],
+    def _note(self, found: dict[str, Candidate], mention: Mention, field_name: str, level: int,
               names: bool) -> None:
-        """Record a mention (its level and the number of targets sharing it) on its target's candidate (made if
-        new)."""
+        """Record a mention on its target's candidate (made if new)."""
         if mention.target_id not in found:
             found[mention.target_id] = Candidate(self.targets[mention.target_id])
         candidate = found[mention.target_id]
         getattr(candidate, field_name).append(mention)
-        candidate.evidence, candidate.shared = min((candidate.evidence, candidate.shared), strength)
+        candidate.evidence = min(candidate.evidence, level)
         candidate.named = candidate.named or names
 
     def _score(self, found: dict[str, Candidate], vectors: np.ndarray, limit: int, min_similarity: float,
@@ -367,14 +363,14 @@ def _fit(ranked: list[Candidate], groups: dict[str, set[str]], unnoted: dict[str
 
 def _group(words: str, ids: set[str], members: list[Candidate], unnoted: float) -> Candidate:
     """One candidate standing for the targets (ids) that share a partial mention: named by it, with the evidence
-    (and sharing) of its best member (members: those that are candidates, the best ranked of the group, see
+    of its best member (members: those that are candidates, the best ranked of the group, see
     TargetIndex._add_shared) and the best similarity of any (unnoted: of those that are not candidates)."""
     best = min(members, key=lambda c: c.rank)
     target = Target(words, kind=best.target.kind, description=GROUP_DESCRIPTION, id=f"group: {words.casefold()}")
     return Candidate(target, query_mentions=best.query_mentions, answer_mentions=best.answer_mentions,
                      context_mentions=best.context_mentions,
                      similarity=max(unnoted, *(c.similarity for c in members)), evidence=best.evidence,
-                     shared=best.shared, members=tuple(sorted(ids)))
+                     members=tuple(sorted(ids)))
 
 
 def _evidence(mention: Mention, text: str) -> int:

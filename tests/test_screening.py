@@ -228,20 +228,6 @@ def test_targets_in_two_shared_mentions_outrank_those_in_one():
     assert set(group.members) | set(ids(candidates[:-1])) == {t.id for t in okafors}
 
 
-def test_at_the_same_level_a_mention_fewer_targets_share_ranks_first():
-    """'Arn*ld' fits one target and 'Ev*' five (last names Evans, Evers...): Eve Arnold comes first although the
-    others' profiles fit the question better."""
-    evs = [Target(name, description="photographer")
-           for name in ("Anna Evans", "Ben Evers", "Carl Evan", "Dora Evola", "Emil Evren")]
-    arnold = Target("Eve Arnold")
-    index = TargetIndex([*evs, arnold], embedder=WordEmbedder(), cache=None)
-    candidates = index.screen(["Tell me everything about the photographer Ev* Arn*ld."], "", 3, 0.45)
-    assert ids(candidates)[0] == arnold.id and candidates[0].shared == 1
-    assert all(c.evidence == candidates[0].evidence and c.similarity > candidates[0].similarity
-               for c in candidates[1:])
-    assert set(candidates[-1].covers) | {candidates[1].target.id} == {t.id for t in evs}
-
-
 def test_a_bulk_load_leaves_the_garbage_collectors_full_passes():
     gc.unfreeze()
     TargetIndex([Target(f"Person{i} Surname{i}") for i in range(FREEZE_MIN_BATCH - 1)], embedder=None)
