@@ -223,7 +223,10 @@ class MentionIndex:
         A target mentioned exactly by a span is not also mentioned by it misspelled or masked. A last name,
         misspelling or masking inside a longer full-name or alias mention is dropped: in "Bao Nguyen", "Nguyen"
         does not refer to another target named Nguyen."""
-        tokens = tokenize(text)
+        return self.find_in_tokens(tokenize(text))
+
+    def find_in_tokens(self, tokens: list[Token]) -> list[SharedMention]:
+        """find_shared over a text already tokenized (spans are positions in that text)."""
         claimed: dict[tuple[int, int], set[str]] = defaultdict(set)
         found: dict[tuple[int, int, str], set[str]] = {}
         for mention in self._find_exact(tokens) + self._find_fuzzy(tokens) + self._find_initials(tokens):

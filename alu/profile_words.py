@@ -12,16 +12,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from .matching import MASK_CHARS, common_words, tokenize
+from .matching import MASK_CHARS, Token, common_words, tokenize
 
 ROW_BUDGET = 1024  # most profile rows a screen compares with its texts
 
 
 def content_words(text: str) -> set[str]:
     """The folded tokens that can tell targets apart: no function words, numbers, masks or short tokens."""
+    return words_of(tokenize(text))
+
+
+def words_of(tokens: Iterable[Token]) -> set[str]:
+    """content_words of a text already tokenized."""
     common = common_words()
     return {
-        t.norm for t in tokenize(text)
+        t.norm for t in tokens
         if len(t.norm) >= 3 and t.norm not in common and any(ch.isalpha() for ch in t.norm)
         and not any(ch in MASK_CHARS for ch in t.norm)
     }
@@ -49,9 +54,12 @@ class ProfileWords:
                 del self._rows[word]
 
     def rows(self, texts: Iterable[str], budget: int = ROW_BUDGET) -> set[int]:
-        """Rows whose profile shares a content word with the texts: the rarest words' rows first, as long as they
-        fit in budget rows."""
-        words = set().union(*(content_words(text) for text in texts))
+        """Rows whose profile shares a content word with the texts (see rows_sharing)."""
+        return self.rows_sharing(set().union(*(content_words(text) for text in texts)), budget)
+
+    def rows_sharing(self, words: set[str], budget: int = ROW_BUDGET) -> set[int]:
+        """Rows whose profile contains one of the words: the rarest words' rows first, as long as they fit in
+        budget rows."""
         found: set[int] = set()
         for rows in sorted((self._rows[w] for w in words if w in self._rows), key=len):
             merged = found | rows

@@ -20,8 +20,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .embedding import DIM, EmbeddingCache, TextEncoder, default_cache, encode_cached
-from .matching import Mention, MentionIndex, SharedMention, redact, split_sentences
-from .profile_words import ProfileWords
+from .matching import Mention, MentionIndex, SharedMention, Token, redact, split_sentences, tokenize
+from .profile_words import ProfileWords, words_of
 from .targets import Target
 
 # Evidence levels, strongest first: a full name or alias; a misspelled or masked one (several words); a last name;
@@ -212,15 +212,18 @@ class TargetIndex:
         are ranked by how well their profile fits the words around it (the shared word itself would favour none).
         detail gets the numbers of texts encoded and of turns whose vectors came from memory. exact=True compares
         every profile (for measuring what the word index keeps)."""
+        query_texts = [t for t in query_texts if t.strip()]
+        tokens = {text: tokenize(text) for text in [*query_texts, answer, *context]}  # once, for both indexes
         with self._lock:
             found: dict[str, Candidate] = {}
             shared: list[Shared] = []
-            query_texts = [t for t in query_texts if t.strip()]
-            blanked_texts = [self._mentions_in(text, found, "query_mentions", shared) for text in query_texts]
-            blanked_texts.append(self._mentions_in(answer, found, "answer_mentions", shared))
+            blanked_texts = [self._mentions_in(text, tokens[text], found, "query_mentions", shared)
+                             for text in query_texts]
+            blanked_texts.append(self._mentions_in(answer, tokens[answer], found, "answer_mentions", shared))
             for text in context:
-                self._mentions_in(text, found, "context_mentions", shared)
-            related = None if exact else self.words.rows([answer, *query_texts])
+                self._mentions_in(text, tokens[text], found, "context_mentions", shared)
+            related = None if exact else self.words.rows_sharing(
+                set().union(*(words_of(tokens[text]) for text in [answer, *query_texts])))
         sharing = frozenset().union(*(s.mention.target_ids for s in shared))
         if not found and not sharing and related == set():
             return []
@@ -238,7 +241,7 @@ class TargetIndex:
                 self._score(found, vectors, limit, min_similarity, related)
         return _fit(sorted(found.values(), key=lambda c: c.rank), groups, unnoted, limit)
 
-    def _mentions_in(self, text: str, found: dict[str, Candidate], field_name: str,
+    def _mentions_in(self, text: str, tokens: list[Token], found: dict[str, Candidate], field_name: str,
                      shared: list[Shared]) -> str | None:
         """Record the text's mentions on their candidates, and in shared the partial mentions that more than
         NAMED_MAX_SHARED targets share (their targets become candidates in _add_shared); return the text with those
@@ -248,7 +251,7 @@ class TargetIndex:
         last name (also masked) of at least 3 letters that at most NAMED_MAX_SHARED targets share. A misspelled
         single word ("Romaz" for a target named Romez), a short last name ("Li") and a last name that many targets
         share ("Smith" in a large registry) only make the targets candidates for the audit."""
-        mentions = self.mentions.find_shared(text)
+        mentions = self.mentions.find_in_tokens(tokens)
         counts = Counter()
         for mention in mentions:
             counts[mention.start, mention.end] += len(mention.target_ids)
