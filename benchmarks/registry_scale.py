@@ -199,14 +199,11 @@ def measure_e2e(indexes: dict[int, TargetIndex], model, queries: list[str], limi
     from alu import Unlearner
 
     config = PipelineConfig().with_overrides(max_candidates=limit)
-    runs = {}
+    results = {}
     for size, index in indexes.items():
-        runs[size] = Unlearner([], model=model, embedder=index.embedder, config=config)
-        runs[size].index = index  # the registry built above (the pipeline's own constructor would rebuild it)
-    results: dict[int, list] = {size: [] for size in indexes}
-    for size, unlearner in runs.items():
-        for query in queries:
-            results[size].append(unlearner.ask(query).trace)
+        unlearner = Unlearner([], model=model, embedder=index.embedder, config=config)
+        unlearner.index = index  # the registry built above (the pipeline's own constructor would rebuild it)
+        results[size] = [unlearner.ask(query).trace for query in queries]
     return {size: {"p50_s": percentile([t.total_s for t in traces], 50),
                    "agent_prompt_tokens": statistics.mean(
                        sum(s.prompt_tokens for s in t.steps if s.agent != "vanilla") for t in traces),
