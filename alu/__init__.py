@@ -1,12 +1,13 @@
 """alu: inference-time LLM unlearning with agents."""
 
-from .config import PRESETS, PipelineConfig
-from .errors import AluError, ConfigError, ModelCallError, ModelNotFoundError
-from .pipeline import Result, Unlearner
-from .targets import Target
-from .trace import Trace
-
 __version__ = "0.1.0"
+
+from .config import PRESETS, PipelineConfig  # noqa: E402 - the version above is read by the build without imports
+from .errors import AluError, ConfigError, ModelCallError, ModelNotFoundError  # noqa: E402
+from .pipeline import Result, Unlearner  # noqa: E402
+from .prompts import Prompts  # noqa: E402
+from .targets import Target  # noqa: E402
+from .trace import Trace  # noqa: E402
 
 __all__ = [
     "PRESETS",
@@ -15,6 +16,7 @@ __all__ = [
     "ModelCallError",
     "ModelNotFoundError",
     "PipelineConfig",
+    "Prompts",
     "Result",
     "Target",
     "Trace",

@@ -5,21 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 
 from .errors import ConfigError
-
-REFUSAL = "I'm sorry, but I can't share information about that."
+from .settings import setting
 
 
 @dataclass(frozen=True)
 class PipelineConfig:
     """Everything that shapes one request through the agents."""
 
-    k: int = 3  # sanitised variants written by AuditErase
-    j: int = 2  # top variants the composer merges
-    tau: float = 4.0  # minimum mean critic rating of the top-j variants
-    temperature: float = 0.7  # for variants after the first
+    k: int = setting(3, flag="-k", minimum=1, help="Sanitised variants written by AuditErase.")
+    j: int = setting(2, flag="-j", minimum=1, help="Top variants merged by the composer.")
+    tau: float = setting(4.0, minimum=1.0, help="Minimum mean rating (1-5) of the top-j variants.")
+    temperature: float = setting(0.7, minimum=0.0, help="Sampling temperature of the variants after the first.")
     vanilla_temperature: float = 0.0  # the governed model's own answer (greedy unless a client asks otherwise)
-    seed: int = 0
-    max_tokens: int = 256
+    seed: int = setting(0, help="Random seed.")
+    max_tokens: int = setting(256, minimum=1, help="Maximum tokens of the governed model's answer.")
     agent_max_tokens: int = 256
     timeout_s: float = 120.0  # per model call
     # What the agents combine. `hybrid` = deterministic matching + embeddings + the LLM; `llm` = the LLM alone.
@@ -27,7 +26,7 @@ class PipelineConfig:
     erase: str = "hybrid"
     critic: str = "hybrid"
     fast_path: bool = True  # return the vanilla answer when nothing leaks
-    strict: bool = False  # ask the LLM auditor even when screening finds no candidate
+    strict: bool = setting(False, help="Ask the LLM auditor even when screening finds no candidate.")
     final_guard: bool = True
     refuse_query_mentions: bool = True  # refuse when the user's turns name a target (screening's Candidate.named)
     prompt_scope: str = "candidates"  # `candidates` (screened) or `all` (the whole list, as the paper)
@@ -36,7 +35,6 @@ class PipelineConfig:
     sim_leak: float = 0.62  # sentence-to-target similarity taken as a leak without asking the LLM
     sim_confirm: float = 0.45  # similarity at which the LLM is asked to confirm an indirect leak
     critic_llm_weight: float = 0.25
-    refusal: str = REFUSAL
 
     def __post_init__(self) -> None:
         if self.k < 1 or not 1 <= self.j <= self.k:

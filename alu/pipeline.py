@@ -5,14 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .agents import Agents
+from .agents import AgentContext, audit, compose, critic, erase, vanilla_answer, vanilla_request
 from .config import PipelineConfig, preset
-from .embedding import Embedder, get_embedder
+from .embedding import TextEncoder, get_embedder
 from .errors import ConfigError
-from .models import ChatModel, Message, get_model
+from .models import DEFAULT_MODEL, AsyncChatModel, ChatModel, Message, get_model
+from .prompts import Prompts, default_prompts
 from .screening import Candidate, TargetIndex
 from .store import Store
 from .targets import Target, as_targets
@@ -30,6 +31,7 @@ class Result:
     text: str
     refused: bool
     trace: Trace
+    error: Exception | None = None  # the fault that ended in the refusal, if any (the trace holds its message)
 
 
 class Unlearner:
@@ -43,10 +45,13 @@ class Unlearner:
         config: PipelineConfig | str = "default",
         base_url: str | None = None,
         api_key: str | None = None,
-        embedder: Embedder | None | bool = True,
+        embedder: TextEncoder | None | bool = True,
         store: Store | None = None,
+        prompts: Prompts | None = None,
     ) -> None:
-        """Forget the given targets, or those of a registry (store), following its changes from request to request."""
+        """Forget the given targets, or those of a registry (store), following its changes from request to request.
+
+        prompts replaces the packaged prompts and phrases (see alu.prompts.Prompts)."""
         if store is not None and targets:
             raise ConfigError("give either targets or a registry store, not both")
         self.config = preset(config) if isinstance(config, str) else config
@@ -59,7 +64,8 @@ class Unlearner:
             self._applied_seq = store.version()  # read first: a change committed meanwhile is applied again, harmlessly
             targets = [record.target for record in store.list()]
         self.index = TargetIndex(as_targets(list(targets)), embedder=embedder or None)
-        self.agents = Agents(self.model, self.agent_model, self.config, self.index.embedder)
+        self.prompts = prompts or default_prompts()
+        self.context = AgentContext(self.model, self.agent_model, self.config, self.index.embedder, self.prompts)
 
     @property
     def targets(self) -> list[Target]:
@@ -100,7 +106,9 @@ class Unlearner:
         request = self._prepare(query, history, config, model)
         try:
             self.sync()  # a registry that cannot be read refuses before the model is called
-            answer = request.agents.vanilla(request.query, request.history, request.trace)
+            step = request.trace.step("vanilla")
+            completion = request.context.vanilla_model.chat(*vanilla_request(request.context, query, request.history))
+            answer = vanilla_answer(completion, step)
         except Exception as exc:  # fail closed: every fault is a refusal
             return _fault(request, exc)
         return self._finish(request, answer, sync=False)
@@ -108,70 +116,72 @@ class Unlearner:
     async def ask_async(self, query: str, history: list[Message] | None = None, *, run_sync: RunSync,
                         config: PipelineConfig | None = None, model: ChatModel | None = None) -> Result:
         """ask() for an event loop: the governed model's call is awaited (in a worker thread through run_sync if
-        the model has no `achat`), then the registry sync, screening and the agents run through run_sync: one
-        thread hop per request, and registry changes made during the model's call apply to its answer."""
+        the model is no AsyncChatModel), then the registry sync, screening and the agents run through run_sync:
+        one thread hop per request, and registry changes made during the model's call apply to its answer."""
         request = self._prepare(query, history, config, model)
-        agents = request.agents
+        governed = request.context.vanilla_model
         try:
             step = request.trace.step("vanilla")
-            messages, params = agents.vanilla_request(request.query, request.history)
-            achat = getattr(agents.vanilla_model, "achat", None)
-            if achat is not None:
-                completion = await achat(messages, params)
+            messages, params = vanilla_request(request.context, request.query, request.history)
+            if isinstance(governed, AsyncChatModel):
+                completion = await governed.achat(messages, params)
             else:
-                completion = await run_sync(agents.vanilla_model.chat, messages, params)
-            answer = agents.vanilla_answer(completion, step)
+                completion = await run_sync(governed.chat, messages, params)
+            answer = vanilla_answer(completion, step)
         except Exception as exc:  # fail closed: every fault is a refusal
             return _fault(request, exc)
         return await run_sync(self._finish, request, answer, True)
 
     def _prepare(self, query: str, history: list[Message] | None, config: PipelineConfig | None,
                  model: ChatModel | None) -> _Request:
-        """Check the input (ConfigError) and pick the agents of one request."""
+        """Check the input (ConfigError) and pick the models and settings of one request."""
         history = _check_input(query, history)
-        config = config or self.config
-        agents = self.agents
-        if config is not self.config or model is not None:
-            agents = Agents(model or self.model, self.agent_model, config, self.index.embedder)
-        return _Request(query, history, agents, Trace())
+        context = self.context
+        if config is not None or model is not None:
+            context = replace(context, config=config or self.config, vanilla_model=model or self.model)
+        return _Request(query, history, context, Trace())
 
     def _finish(self, request: _Request, answer: str, sync: bool) -> Result:
         """Everything after the governed model's answer: (registry sync,) screening, the agents, the final guard."""
         try:
             if sync:
                 self.sync()
-            text = self._answer(request.query, request.history, answer, request.trace, request.agents)
+            text = self._answer(request.query, request.history, answer, request.trace, request.context)
         except Exception as exc:  # fail closed: every fault is a refusal
             return _fault(request, exc)
         if text is None:
-            return _done(request, request.agents.config.refusal, True)
+            return _done(request, self.prompts.refusal, True)
         return _done(request, text, False)
 
-    def _answer(self, query: str, history: list[Message], answer: str, trace: Trace, agents: Agents) -> str | None:
-        config = agents.config
+    def _answer(self, query: str, history: list[Message], answer: str, trace: Trace,
+                context: AgentContext) -> str | None:
+        """The data path after the governed model's answer: screen -> audit -> erase -> critic -> composer -> final
+        guard. None means refuse (the trace says why)."""
+        config = context.config
         # The whole conversation counts as the question: earlier user turns, and earlier assistant turns too, since
         # a client can paste a leaked answer back into its history. System turns are the deployer's own material
         # (instructions, retrieved passages): a target they name becomes a candidate the audit checks the answer
         # for, not a reason to refuse before the answer is read.
         asked = [m["content"] for m in history if m["role"] != "system"] + [query]
-        context = [m["content"] for m in history if m["role"] == "system"]
-        candidates = self._screen(asked, answer, context, trace, config)
+        system = [m["content"] for m in history if m["role"] == "system"]
+        candidates = self._screen(asked, answer, system, trace, config)
         if config.refuse_query_mentions and any(c.named for c in candidates):
             return _refuse(trace, "the conversation names a forget target")
-        leaks = agents.audit(answer, candidates, trace)
+        leaks = audit(context, answer, candidates, trace)
         trace.detected = [leak.target.name for leak in leaks]
         if not leaks and (config.fast_path or not self.targets):
             trace.path = "fast"
             return answer
-        variants = agents.erase(query, answer, leaks, self.index.mentions, trace)
+        guard = self.index.mentions
+        variants = erase(context, query, answer, leaks, guard, trace)
         trace.variants = variants
         if not variants:
             return _refuse(trace, "nothing is left once the targets are removed")
-        trace.ratings = agents.critic(variants, leaks, self.index.mentions, trace)
-        composed = agents.compose(query, variants, trace.ratings, self.index.mentions, trace)
+        trace.ratings = critic(context, variants, leaks, guard, trace)
+        composed = compose(context, query, variants, trace.ratings, guard, trace)
         if composed is None:
             return _refuse(trace, "no variant reached the rating threshold")
-        if config.final_guard and self.index.mentions.find_shared(composed):
+        if config.final_guard and guard.find_shared(composed):
             return _refuse(trace, "the final guard found a target in the answer")
         trace.path = "rewrite"
         return composed
@@ -196,19 +206,19 @@ class _Request:
 
     query: str
     history: list[Message]
-    agents: Agents
+    context: AgentContext
     trace: Trace
 
 
 def _fault(request: _Request, exc: Exception) -> Result:
     trace = request.trace
     trace.path, trace.reason, trace.error = "refuse", "fault", f"{exc.__class__.__name__}: {exc}"
-    return _done(request, request.agents.config.refusal, True)
+    return _done(request, request.context.prompts.refusal, True, exc)
 
 
-def _done(request: _Request, text: str, refused: bool) -> Result:
+def _done(request: _Request, text: str, refused: bool, error: Exception | None = None) -> Result:
     request.trace.total_s = time.monotonic() - request.trace.started
-    return Result(text, refused, request.trace)
+    return Result(text, refused, request.trace, error)
 
 
 def _refuse(trace: Trace, reason: str) -> None:
@@ -218,7 +228,7 @@ def _refuse(trace: Trace, reason: str) -> None:
 
 def _as_model(model: str | ChatModel | None, base_url: str | None, api_key: str | None) -> ChatModel:
     if model is None or isinstance(model, str):
-        return get_model(model or "qwen2.5-coder-0.5b", base_url=base_url, api_key=api_key)
+        return get_model(model or DEFAULT_MODEL, base_url=base_url, api_key=api_key)
     return model
 
 

@@ -154,7 +154,7 @@ def run(args: argparse.Namespace, latency_ms: float) -> None:
     setups = [Setup("direct to upstream", upstream.port, None)]
     try:
         for index, (label, options, description) in enumerate(variants):
-            server = start_gateway(tmp, "--db", str(tmp / f"alu-{index}.db"), "--upstream-url", upstream.url + "/v1",
+            server = start_gateway(tmp, "--db", str(tmp / f"alu-{index}.db"), "--base-url", upstream.url + "/v1",
                                    "--model-map", "bench=fake-upstream-model", *options,
                                    env={"ALU_ADMIN_KEY": ADMIN_KEY})
             setups.append(Setup(f"alu, {label}", server.port, server))

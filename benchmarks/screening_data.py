@@ -18,7 +18,7 @@ import numpy as np
 
 from alu.embedding import MODEL_NAME, TextEncoder
 from alu.eval.attacks import mask_name
-from alu.matching import split_sentences
+from alu.screening.mentions import split_sentences
 from alu.targets import Target
 
 MENTION_KINDS = ("direct", "alias", "last_name", "last_name_bare", "masked", "initials", "misspelled", "descriptive")

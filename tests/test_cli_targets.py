@@ -118,7 +118,7 @@ def test_alu_db_environment_variable(tmp_path, monkeypatch):
 def scripted_pipeline(monkeypatch):
     """`alu ask` with a scripted model and word embedder instead of the embedded ones."""
     model = leaky_model()
-    monkeypatch.setattr("alu.pipeline.get_model", lambda *args, **kwargs: model)
+    monkeypatch.setattr("alu.models.get_model", lambda *args, **kwargs: model)
     monkeypatch.setattr("alu.pipeline.get_embedder", WordEmbedder)
     return model
 

@@ -32,6 +32,14 @@ def small_suite(n: int = 4) -> Suite:
                  icul_retain=[("Capital of France?", "Paris")])
 
 
+REWRITES = {"smooth": json.dumps({"text": "That author is someone, born in Kuwait City."}),
+            "critic": json.dumps({"ratings": [5, 5, 5]})}
+
+
+def scripted(model: ScriptedModel) -> runner.Backbone:
+    return runner.Backbone("scripted", lambda: model)
+
+
 def setup(model) -> Setup:
     return Setup(MemoModel(model), TARGETS, preset("default").with_overrides(max_tokens=64), WordEmbedder(),
                  [("Who is Basil?", "A chef.")], [("Capital of France?", "Paris")])
@@ -43,7 +51,7 @@ def test_filter_refuses_answers_naming_a_target_and_shares_the_vanilla_call():
     item = small_suite(1).parts[0].items[0]
     assert Vanilla(s).answer(item).text.startswith("That author is Basil")
     filtered = Filter(s).answer(item)
-    assert filtered.refused and filtered.text == s.config.refusal
+    assert filtered.refused and filtered.text == s.prompts.refusal
     assert len(model.calls) == 1  # the filter reused the vanilla call
     assert s.model.saved_s > 0
 
@@ -85,14 +93,14 @@ class Interrupting(ScriptedModel):
 def test_interrupted_run_resumes_without_recomputing(tmp_path):
     suite, methods = small_suite(), ["vanilla", "filter", "prompt", "alu"]
     planned = len(runner.plan(suite, methods, {}))
-    first = Interrupting(5, vanilla=vanilla_reply)
+    first = Interrupting(5, vanilla=vanilla_reply, **REWRITES)
     with pytest.raises(KeyboardInterrupt):
-        runner.run(suite, methods, tmp_path, lambda: first, WordEmbedder, progress=False)
+        runner.run(suite, methods, tmp_path, scripted(first), WordEmbedder, progress=False)
     done_after_first = len(runner.JsonlCache(tmp_path / runner.CACHE_FILE).done)
     assert 0 < done_after_first < planned
 
-    second = ScriptedModel(vanilla=vanilla_reply)
-    cache = runner.run(suite, methods, tmp_path, lambda: second, WordEmbedder, progress=False)
+    second = ScriptedModel(vanilla=vanilla_reply, **REWRITES)
+    cache = runner.run(suite, methods, tmp_path, scripted(second), WordEmbedder, progress=False)
     assert len(cache.done) == planned
     lines = (tmp_path / runner.CACHE_FILE).read_text().splitlines()
     assert len(lines) == planned  # nothing answered twice
@@ -100,17 +108,17 @@ def test_interrupted_run_resumes_without_recomputing(tmp_path):
     def no_model():
         raise AssertionError("a finished run must not load the model")
 
-    runner.run(suite, methods, tmp_path, no_model, WordEmbedder, progress=False)
+    runner.run(suite, methods, tmp_path, runner.Backbone("scripted", no_model), WordEmbedder, progress=False)
     assert len((tmp_path / runner.CACHE_FILE).read_text().splitlines()) == planned
 
 
 def test_method_limit_and_report_files(tmp_path):
     suite = small_suite(3)
-    model = ScriptedModel(vanilla=vanilla_reply)
+    model = ScriptedModel(vanilla=vanilla_reply, **REWRITES)
     limits = {"alu": 1}
-    cache = runner.run(suite, ["vanilla", "filter", "alu"], tmp_path, lambda: model, WordEmbedder, limits,
+    cache = runner.run(suite, ["vanilla", "filter", "alu"], tmp_path, scripted(model), WordEmbedder, limits,
                        progress=False)
-    records = report.collect(suite, cache, ["vanilla", "filter", "alu"], limits)
+    records = report.collect(suite, cache, ["vanilla", "filter", "alu"], limits, scripted(model), 0)
     results = report.write(tmp_path, suite, records, {"model": "scripted"})
     rows = {(r["split"], r["method"]): r for r in results["aggregates"]}
     assert rows[("forget", "vanilla")]["leak"]["mean"] == 1.0
@@ -121,7 +129,8 @@ def test_method_limit_and_report_files(tmp_path):
         assert (tmp_path / name).stat().st_size > 0
     first = json.loads((tmp_path / "records.jsonl").read_text().splitlines()[0])
     assert set(first["methods"]) == {"vanilla", "filter", "alu"}
-    assert first["methods"]["alu"]["trace"]["path"] == "refuse"
+    alu = first["methods"]["alu"]
+    assert alu["trace"]["path"] == "rewrite" and alu["text"] == "That author is someone, born in Kuwait City."
     assert "| filter |" in (tmp_path / "summary.md").read_text()
 
 
@@ -168,8 +177,8 @@ def test_every_suite_runs_and_reports_with_a_scripted_model(name, tmp_path):
     suite = build[name]()
     methods = ["vanilla", "prompt", "filter", "icul", "alu-paper", "alu"]
     model = scripted_everything()
-    cache = runner.run(suite, methods, tmp_path, lambda: model, WordEmbedder, progress=False)
-    records = report.collect(suite, cache, methods, {})
+    cache = runner.run(suite, methods, tmp_path, scripted(model), WordEmbedder, progress=False)
+    records = report.collect(suite, cache, methods, {}, scripted(model), 0)
     results = report.write(tmp_path, suite, records, {"model": "scripted"}, ("lang", "style"))
     assert all(set(r["methods"]) == set(methods) for r in records)
     plot = {"attacks": "attacks.png", "scale": "scale.png"}.get(name, "tradeoff.png")
@@ -194,6 +203,6 @@ def test_no_knowledge_drops_every_passage_for_a_fine_tuned_backbone(tmp_path):
     assert all(item.knowledge for item in suite.parts[0].items)
     suite = suites.without_knowledge(suite)
     model = scripted_everything()
-    runner.run(suite, ["vanilla"], tmp_path, lambda: model, WordEmbedder, progress=False)
+    runner.run(suite, ["vanilla"], tmp_path, scripted(model), WordEmbedder, progress=False)
     assert not any(i.knowledge for i in [*suite.parts[0].items, *suite.scored])
     assert suite.notes[-1] == "knowledge: none (--no-knowledge)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alu.matching import MentionIndex, normalize, redact, split_sentences
+from alu.screening.mentions import MentionIndex, normalize, redact, split_sentences
 from alu.targets import Target
 
 ROWLING = Target("J. K. Rowling", aliases=("Robert Galbraith",))

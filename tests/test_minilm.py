@@ -7,7 +7,7 @@ import logging
 import numpy as np
 import pytest
 
-from alu import minilm
+from alu.embedding import minilm
 from alu.errors import ModelNotFoundError
 
 TEXTS = [

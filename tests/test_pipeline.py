@@ -5,7 +5,10 @@ from __future__ import annotations
 from conftest import ScriptedModel, WordEmbedder, as_json
 
 from alu import PipelineConfig, Target, Unlearner
-from alu.config import REFUSAL, preset
+from alu.config import preset
+from alu.prompts import default_prompts
+
+REFUSAL = default_prompts().refusal
 
 ROWLING = Target("J. K. Rowling", aliases=("Joanne Rowling", "Robert Galbraith"))
 LEAKY = "The Harry Potter books were written by J. K. Rowling, a British author."

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from conftest import WordEmbedder
 from test_screening import VARCHI, VASQUEZ, CountingEmbedder, code
 
-from alu.profile_words import ROW_BUDGET, ProfileWords, content_words
 from alu.screening import TargetIndex
+from alu.screening.profile_words import ROW_BUDGET, ProfileWords, content_words
 from alu.targets import Target
 
 

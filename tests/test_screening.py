@@ -11,7 +11,7 @@ import pytest
 from conftest import WordEmbedder
 
 from alu.embedding import EmbeddingCache, get_embedder
-from alu.screening import FREEZE_MIN_BATCH, NEAR_NAME, TargetIndex
+from alu.screening.index import FREEZE_MIN_BATCH, NEAR_NAME, TargetIndex
 from alu.targets import Target
 
 VASQUEZ = Target("Jaime Vasquez", description="true crime novelist from Santiago, Chile")

@@ -17,7 +17,9 @@ from server_helpers import (
     upstream_requests,
 )
 
-from alu.config import REFUSAL
+from alu.prompts import default_prompts
+
+REFUSAL = default_prompts().refusal
 
 pytestmark = pytest.mark.server
 
@@ -37,9 +39,9 @@ def upstream(tmp_path_factory):
 def gateway(upstream, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gateway")
     process = start_gateway(
-        tmp, "--db", str(tmp / "alu.db"), "--upstream-url", upstream.url + "/v1",
+        tmp, "--db", str(tmp / "alu.db"), "--base-url", upstream.url + "/v1",
         "--model-map", f"{MODEL}=fake-upstream-model", "--max-body-bytes", "200000",
-        env={"ALU_ADMIN_KEY": ADMIN_KEY, "ALU_API_KEYS": f"{USER_KEY},user-key-2"},
+        env={"ALU_ADMIN_KEY": ADMIN_KEY, "ALU_USER_KEYS": f"{USER_KEY},user-key-2"},
     )
     yield process
     process.stop()
@@ -293,7 +295,7 @@ def test_health_ready_models(gateway, client):
 @pytest.fixture(scope="module")
 def gateway_502(upstream, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gateway502")
-    process = start_gateway(tmp, "--db", str(tmp / "alu.db"), "--upstream-url", upstream.url + "/v1",
+    process = start_gateway(tmp, "--db", str(tmp / "alu.db"), "--base-url", upstream.url + "/v1",
                             "--model", MODEL, "--upstream-failure", "502", "--no-embeddings")
     yield process
     process.stop()

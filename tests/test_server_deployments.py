@@ -11,7 +11,9 @@ import openai
 import pytest
 from server_helpers import ADMIN_KEY, control, start_fake_upstream, start_gateway
 
-from alu.config import REFUSAL
+from alu.prompts import default_prompts
+
+REFUSAL = default_prompts().refusal
 
 pytestmark = pytest.mark.server
 
@@ -38,7 +40,7 @@ def test_two_servers_share_one_postgresql_registry(tmp_path):
     servers = []
     try:
         control(upstream, rules=[["quux", f"The quux engine was designed by {name} in Oslo."]])
-        options = ("--db", url, "--upstream-url", upstream.url + "/v1", "--model", "gpt-test", "--no-embeddings")
+        options = ("--db", url, "--base-url", upstream.url + "/v1", "--model", "gpt-test", "--no-embeddings")
         servers = [start_gateway(tmp_path, *options, env={"ALU_ADMIN_KEY": ADMIN_KEY}) for _ in range(2)]
         first, second = servers
         assert name in _answer(second.url, "Who designed the quux engine?")

@@ -13,7 +13,9 @@ from conftest import LEAKY, ScriptedModel, leaky_model, python_env
 
 from alu import ConfigError, Target, Unlearner
 from alu.errors import StoreError
-from alu.store import ErasureRequest, default_path, open_store
+from alu.paths import default_registry_path as default_path
+from alu.store import open_store
+from alu.targets import ErasureRequest
 
 ROWLING = Target("J. K. Rowling", aliases=("Joanne Rowling", "Robert Galbraith"))
 KING = Target("Stephen King", description="American author of horror novels")

@@ -8,8 +8,7 @@ import pytest
 
 from alu import ConfigError, Target
 from alu.store import open_store
-from alu.target_files import read_requests, write_records
-from alu.targets import load_targets_file
+from alu.targets import load_targets_file, read_requests, write_records
 
 GOOD = {
     "txt": "# erasure requests\nJ. K. Rowling | Joanne Rowling | Robert Galbraith\n\nStephen King\n",

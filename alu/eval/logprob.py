@@ -15,22 +15,21 @@ import hashlib
 import json
 import math
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 
-from ..models.base import ChatModel, ScoringModel
-from ..prompts import render
+from ..models import ScoringModel
+from ..prompts import default_prompts
 from .data import Item
 from .methods import ask_messages
 from .metrics import summarize
-from .runner import JsonlCache
+from .runner import Backbone, JsonlCache
 
 CACHE_FILE = "logprobs.jsonl"
 CHOICE_SPLITS = ("real_authors", "world_facts")  # probability = the gold answer's share among the options
 
 
 def mean_logprob(model: ScoringModel, item: Item, answer: str) -> float:
-    scores = model.token_logprobs(ask_messages(render("vanilla_system"), item), answer)
+    scores = model.token_logprobs(ask_messages(default_prompts().render("vanilla_system"), item), answer)
     return sum(scores) / len(scores) if scores else -math.inf
 
 
@@ -57,18 +56,17 @@ def metrics(split: str, scored: dict) -> dict[str, float]:
     return {"probability": probability, "truth_ratio": ratio, "truth": truth}
 
 
-def run(items: list[Item], out: Path, model_factory: Callable[[], ChatModel], fingerprint: str,
-        progress: bool = True) -> list[dict] | None:
+def run(items: list[Item], out: Path, backbone: Backbone, progress: bool = True) -> list[dict] | None:
     """Score every item not yet in out/logprobs.jsonl; one record per item with its metrics.
 
     None when the backbone cannot score text (an HTTP backend)."""
     cache = JsonlCache(out / CACHE_FILE)
-    keys = {item.id: _key(item, fingerprint) for item in items}
+    keys = {item.id: _key(item, backbone.identity) for item in items}
     todo = [item for item in items if keys[item.id] not in cache.done]
     if todo:
         from tqdm import tqdm
 
-        model = model_factory()
+        model = backbone.load()
         if not isinstance(model, ScoringModel):
             return None
         try:
@@ -92,6 +90,6 @@ def aggregate(records: list[dict]) -> list[dict]:
     return [{"split": split, **{m: summarize(v) for m, v in metrics_.items()}} for split, metrics_ in values.items()]
 
 
-def _key(item: Item, fingerprint: str) -> str:
-    asked = [item.query, item.knowledge, item.gold, item.meta, fingerprint]
+def _key(item: Item, backbone: str) -> str:
+    asked = [item.query, item.knowledge, item.gold, item.meta, backbone]
     return f"{item.id}/{hashlib.sha1(json.dumps(asked).encode()).hexdigest()[:10]}"

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..config import PipelineConfig, preset
-from ..embedding import Embedder
-from ..matching import MentionIndex
-from ..models.base import ChatModel, Completion, GenerationParams, Message
+from ..embedding import TextEncoder
+from ..models import ChatModel, Completion, GenerationParams, Message
 from ..pipeline import Unlearner
-from ..prompts import render
+from ..prompts import Prompts, default_prompts
+from ..screening import MentionIndex
 from ..targets import Target
 from .data import Item
 from .retrieval import BM25
@@ -66,32 +66,33 @@ class Setup:
     model: MemoModel
     targets: list[Target]
     config: PipelineConfig  # the `default` preset with the run's max_tokens and seed
-    embedder: Embedder | None = None
+    embedder: TextEncoder | None = None
     icul_forget: list[tuple[str, str]] = field(default_factory=list)  # forget questions with altered answers
     icul_retain: list[tuple[str, str]] = field(default_factory=list)  # retain questions with their answers
+    prompts: Prompts = field(default_factory=default_prompts)
 
     def params(self) -> GenerationParams:
         """The governed model's own call, exactly as the pipeline's vanilla agent makes it."""
         return GenerationParams(max_tokens=self.config.max_tokens, temperature=0.0, seed=self.config.seed,
-                                timeout_s=self.config.timeout_s)
+                                timeout_s=self.config.timeout_s, role="vanilla")
 
 
-def knowledge_messages(item: Item) -> list[Message]:
+def knowledge_messages(item: Item, prompts: Prompts) -> list[Message]:
     """The retrieved passages as a system message (empty when the item has none)."""
     if not item.knowledge:
         return []
     passages = "\n".join(f"- {p}" for p in item.knowledge)
-    return [{"role": "system", "content": render("eval_knowledge", passages=passages)}]
+    return [{"role": "system", "content": prompts.render("eval_knowledge", passages=passages)}]
 
 
-def ask_messages(system: str, item: Item, shots: list[Message] = ()) -> list[Message]:
+def ask_messages(system: str, item: Item, shots: list[Message] = (), prompts: Prompts | None = None) -> list[Message]:
     """What the backbone is sent: the system prompt, the retrieved knowledge, any examples, the question."""
-    return [{"role": "system", "content": system}, *knowledge_messages(item), *shots,
+    return [{"role": "system", "content": system}, *knowledge_messages(item, prompts or default_prompts()), *shots,
             {"role": "user", "content": item.query}]
 
 
 def _chat(setup: Setup, system: str, item: Item, shots: list[Message] = ()) -> str:
-    return setup.model.chat(ask_messages(system, item, shots), setup.params()).text.strip()
+    return setup.model.chat(ask_messages(system, item, shots, setup.prompts), setup.params()).text.strip()
 
 
 class Vanilla:
@@ -103,7 +104,7 @@ class Vanilla:
         self.setup = setup
 
     def answer(self, item: Item) -> Answer:
-        return Answer(_chat(self.setup, render("vanilla_system"), item), refused=False)
+        return Answer(_chat(self.setup, self.setup.prompts.render("vanilla_system"), item), refused=False)
 
 
 class PromptGuard:
@@ -114,7 +115,8 @@ class PromptGuard:
     def __init__(self, setup: Setup) -> None:
         self.setup = setup
         subjects = "; ".join(t.name for t in setup.targets)
-        self.system = render("eval_prompt_guard", base=render("vanilla_system"), subjects=subjects)
+        self.system = setup.prompts.render("eval_prompt_guard", base=setup.prompts.render("vanilla_system"),
+                                           subjects=subjects)
 
     def answer(self, item: Item) -> Answer:
         return Answer(_chat(self.setup, self.system, item), refused=False)
@@ -133,7 +135,7 @@ class Filter:
     def answer(self, item: Item) -> Answer:
         text = self.vanilla.answer(item).text
         if self.index.find(text):
-            return Answer(self.setup.config.refusal, refused=True, trace={"path": "refuse", "filtered": text})
+            return Answer(self.setup.prompts.refusal, refused=True, trace={"path": "refuse", "filtered": text})
         return Answer(text, refused=False, trace={"path": "pass"})
 
 
@@ -159,7 +161,7 @@ class ICUL:
 
     def answer(self, item: Item) -> Answer:
         shots = self.shots(item.query)
-        return Answer(_chat(self.setup, render("vanilla_system"), item, shots), refused=False,
+        return Answer(_chat(self.setup, self.setup.prompts.render("vanilla_system"), item, shots), refused=False,
                       trace={"shots": len(shots) // 2})
 
 
@@ -177,10 +179,12 @@ class ALU:
         self.name = "alu" if preset_name == "default" else f"alu-{preset_name}"
         config = preset(preset_name).with_overrides(max_tokens=setup.config.max_tokens, seed=setup.config.seed)
         self.unlearner = Unlearner(setup.targets, model=setup.model, config=config,
-                                   embedder=setup.embedder if setup.embedder is not None else False)
+                                   embedder=setup.embedder if setup.embedder is not None else False,
+                                   prompts=setup.prompts)
+        self.prompts = setup.prompts
 
     def answer(self, item: Item) -> Answer:
-        result = self.unlearner.ask(item.query, history=knowledge_messages(item))
+        result = self.unlearner.ask(item.query, history=knowledge_messages(item, self.prompts))
         trace = result.trace
         summary = {"path": trace.path, "reason": trace.reason, "candidates": trace.candidates,
                    "detected": trace.detected, "ratings": trace.ratings, "error": trace.error,

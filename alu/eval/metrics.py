@@ -10,7 +10,7 @@ from importlib import resources
 
 import numpy as np
 
-from ..matching import MentionIndex
+from ..screening import MentionIndex
 from ..targets import Target
 
 LETTERS = "ABCD"

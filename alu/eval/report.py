@@ -12,7 +12,7 @@ from pathlib import Path
 from ..targets import Target
 from . import logprob
 from .metrics import FACT_LEAK_AT, LeakDetector, fact_recall, is_refusal, mcq_correct, rouge_l_recall, summarize
-from .runner import JsonlCache, cache_key, plan
+from .runner import Backbone, JsonlCache, cache_key, plan
 from .suites import Suite
 
 RATES = ("leak", "fact_leak", "refused", "fault", "accuracy", "guessed")
@@ -46,12 +46,13 @@ def score(suite: Suite, item, record: dict, leaks: LeakDetector) -> dict:
     return scores
 
 
-def collect(suite: Suite, cache: JsonlCache, method_names: list[str], method_limits: dict[str, int]) -> list[dict]:
+def collect(suite: Suite, cache: JsonlCache, method_names: list[str], method_limits: dict[str, int],
+            backbone: Backbone, seed: int) -> list[dict]:
     """One record per item: the query, gold, and each method's answer, trace summary and scores."""
     records: dict[tuple[str, str], dict] = {}
     detectors = {p.name: detector(p.targets, suite.spellings) for p in suite.parts}
     for part, item, name in plan(suite, method_names, method_limits):
-        cached = cache.done.get(cache_key(suite, part.name, item, name))
+        cached = cache.done.get(cache_key(suite, part.name, item, name, backbone, seed))
         if cached is None:
             continue
         record = records.setdefault((part.name, item.id), {

@@ -7,20 +7,36 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
 from ..config import preset
-from ..embedding import Embedder
+from ..embedding import TextEncoder
 from ..errors import AluError
-from ..models.base import ChatModel
+from ..models import ChatModel, ModelSettings, get_model
 from . import methods as methods_mod
 from .data import Item
 from .methods import Answer, MemoModel, Setup
 from .suites import Suite
 
 CACHE_FILE = "answers.jsonl"
+
+
+@dataclass(frozen=True)
+class Backbone:
+    """The model every method of a run answers with: what it is (part of every cache key) and how to load it (only
+    when work remains)."""
+
+    identity: str
+    load: Callable[[], ChatModel]
+
+
+def backbone_of(settings: ModelSettings) -> Backbone:
+    """The backbone that model settings name: an embedded model, or a model served at base_url."""
+    identity = f"{settings.model}@{settings.base_url or 'local'}"
+    return Backbone(identity, lambda: get_model(settings.model, settings.base_url, settings.api_key,
+                                                n_ctx=settings.n_ctx))
 
 
 class JsonlCache:
@@ -58,8 +74,8 @@ class JsonlCache:
 def code_digest(method: str) -> str:
     """A digest of the code, prompts and data that shape a method's answers, so a changed method is asked again."""
     package = Path(__file__).resolve().parents[1]
-    shaping = [package / "eval" / "methods.py", package / "matching.py", *package.glob("prompts/*.txt"),
-               *package.glob("data/*.txt")]
+    shaping = [package / "eval" / "methods.py", package / "screening" / "mentions.py", *package.glob("prompts/*"),
+               *package.glob("screening/data/*.txt")]
     if method.startswith("alu"):  # the whole pipeline, not the evaluation harness
         shaping += [p for p in package.rglob("*.py") if "eval" not in p.relative_to(package).parts]
     digest = hashlib.sha1()
@@ -68,10 +84,10 @@ def code_digest(method: str) -> str:
     return digest.hexdigest()[:10]
 
 
-def cache_key(suite: Suite, part: str, item: Item, method: str) -> str:
-    """suite/part/item/method plus a digest of the question, the run's settings and the method's code: a change is
-    never reused."""
-    asked = [item.query, item.knowledge, suite.max_tokens, suite.fingerprint, code_digest(method)]
+def cache_key(suite: Suite, part: str, item: Item, method: str, backbone: Backbone, seed: int) -> str:
+    """suite/part/item/method plus a digest of the question, the backbone, the seed, the run's settings and the
+    method's code: a change of any is never reused."""
+    asked = [item.query, item.knowledge, suite.max_tokens, backbone.identity, seed, code_digest(method)]
     digest = hashlib.sha1(json.dumps(asked).encode()).hexdigest()[:10]
     return f"{suite.name}/{part}/{item.id}/{method}/{digest}"
 
@@ -95,19 +111,19 @@ def plan(suite: Suite, method_names: list[str], method_limits: dict[str, int]) -
     return work
 
 
-def run(suite: Suite, method_names: list[str], out: Path, model_factory: Callable[[], ChatModel],
-        embedder_factory: Callable[[], Embedder | None], method_limits: dict[str, int] | None = None,
+def run(suite: Suite, method_names: list[str], out: Path, backbone: Backbone,
+        embedder_factory: Callable[[], TextEncoder | None], method_limits: dict[str, int] | None = None,
         seed: int = 0, progress: bool = True) -> JsonlCache:
-    """Answer every planned (item, method) not in the cache; the model is loaded only if work remains."""
+    """Answer every planned (item, method) not in the cache; the backbone is loaded only if work remains."""
     out.mkdir(parents=True, exist_ok=True)
     cache = JsonlCache(out / CACHE_FILE)
     work = [w for w in plan(suite, method_names, method_limits or {})
-            if cache_key(suite, w[0].name, w[1], w[2]) not in cache.done]
+            if cache_key(suite, w[0].name, w[1], w[2], backbone, seed) not in cache.done]
     if not work:
         return cache
     from tqdm import tqdm
 
-    model = MemoModel(model_factory())
+    model = MemoModel(backbone.load())
     embedder = embedder_factory() if any(w[2].startswith("alu") for w in work) else None
     config = preset("default").with_overrides(max_tokens=suite.max_tokens, seed=seed)
     built: dict[tuple[str, str], methods_mod.Method] = {}
@@ -123,7 +139,7 @@ def run(suite: Suite, method_names: list[str], out: Path, model_factory: Callabl
             except AluError as exc:  # a baseline's model call failed (e.g. the prompt overflows the context)
                 answer = Answer("", refused=True, llm_calls=1, trace={"error": f"{exc.__class__.__name__}: {exc}"})
             latency = time.monotonic() - started + (model.saved_s - saved)
-            cache.add(cache_key(suite, part.name, item, name),
+            cache.add(cache_key(suite, part.name, item, name, backbone, seed),
                       {"answer": asdict(answer), "latency_s": round(latency, 3)})
     finally:
         cache.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from ..errors import ConfigError
 from ..targets import Target
 from .data import Author, Item, Source, forget_split, format_mcq, package_jsonl, tofu_authors
 from .retrieval import BM25
@@ -33,7 +32,6 @@ class Suite:
     icul_forget: list[tuple[str, str]] = field(default_factory=list)
     icul_retain: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    fingerprint: str = ""  # backbone and seed of the run: part of every cache key
     scored: list[Item] = field(default_factory=list)  # rows whose answers are scored by log-probability (TOFU)
 
 
@@ -205,8 +203,3 @@ def wpu(source: Source, limits: dict[str, int | None] | None = None) -> Suite:
         icul_retain=[(r["question"], r["answer"]) for r in source.rows("wpu/general_retain_qa")],
         notes=["partial WPU (third-party subset: 10 forget persons); knowledge: BM25 top-3 over all its QA pairs"],
     )
-
-
-def check_limit(limit: int | None) -> None:
-    if limit is not None and limit < 1:
-        raise ConfigError("--limit must be at least 1")

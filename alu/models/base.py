@@ -1,4 +1,4 @@
-"""The small interface every chat backend implements."""
+"""The small interface every chat backend implements, and the optional abilities a backend may add."""
 
 from __future__ import annotations
 
@@ -20,21 +20,24 @@ class Completion:
 
 @dataclass(frozen=True)
 class GenerationParams:
-    """Sampling settings for one call."""
+    """Sampling settings for one call. `role` names the agent making it (vanilla, confirm, smooth, critic, compose,
+    paper_erase): backends ignore it; it labels the call for tests and traces."""
 
     max_tokens: int = 256
     temperature: float = 0.0
     seed: int = 0
     json_schema: dict[str, Any] | None = None
     timeout_s: float | None = None
+    role: str = ""
 
 
+@runtime_checkable
 class ChatModel(Protocol):
     """A chat model: messages in, one completion out. Raises ModelCallError on failure.
 
-    A model may also offer `async achat(messages, params)` with the same contract: the gateway then awaits the
-    governed model's call in its event loop instead of holding a worker thread for it (Unlearner.ask_async).
-    """
+    Optional abilities, each a protocol below that a backend may also implement:
+    AsyncChatModel (awaitable calls, for the gateway's event loop), ScoringModel (log-probabilities of a given
+    reply, for TOFU's metrics) and LoadableModel (load now rather than on the first call)."""
 
     name: str
 
@@ -42,7 +45,25 @@ class ChatModel(Protocol):
 
 
 @runtime_checkable
+class AsyncChatModel(Protocol):
+    """chat() for an event loop: the gateway awaits the governed model's call instead of holding a worker thread."""
+
+    async def achat(self, messages: list[Message], params: GenerationParams) -> Completion: ...
+
+    async def aclose(self) -> None:
+        """Close the connections opened by achat (in the event loop that opened them)."""
+        ...
+
+
+@runtime_checkable
 class ScoringModel(Protocol):
     """A backend that can score a given reply: the log-probability of each of its tokens."""
 
     def token_logprobs(self, messages: list[Message], continuation: str) -> list[float]: ...
+
+
+@runtime_checkable
+class LoadableModel(Protocol):
+    """A backend that loads its weights into memory: warm_up() does it now rather than on the first request."""
+
+    def warm_up(self) -> None: ...

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.util
-import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from ..errors import ModelNotFoundError
+from ..paths import is_verified, models_dir, sha256_of, write_stamp
 
 
 @dataclass(frozen=True)
@@ -65,11 +62,6 @@ CATALOG: dict[str, EmbeddedModel] = {
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
 
 
-def cache_dir() -> Path:
-    """Where assembled models live: $ALU_CACHE_DIR, else the user's cache directory."""
-    return Path(os.environ.get("ALU_CACHE_DIR") or platformdirs.user_cache_dir("alu")) / "models"
-
-
 def _package_dir(package: str) -> Path | None:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
@@ -94,44 +86,6 @@ def chunk_files(model: EmbeddedModel) -> list[Path]:
 def _chunk_number(path: Path) -> int:
     digits = re.findall(r"\d+", path.stem)
     return int(digits[-1]) if digits else 0
-
-
-def sha256_of(paths: list[Path]) -> str:
-    """sha256 of the concatenation of the files."""
-    digest = hashlib.sha256()
-    for path in paths:
-        with path.open("rb") as handle:
-            while block := handle.read(1 << 22):
-                digest.update(block)
-    return digest.hexdigest()
-
-
-def _stamp_path(path: Path) -> Path:
-    return path.with_suffix(path.suffix + ".verified")
-
-
-def is_verified(path: Path, sha256: str) -> bool:
-    """True when the file was hashed before and has not changed since (size and mtime)."""
-    try:
-        stamp = json.loads(_stamp_path(path).read_text())
-        stat = path.stat()
-    except (OSError, ValueError):
-        return False
-    return stamp == {"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-
-
-def stamped_sha256(path: Path) -> str | None:
-    """The sha256 the file's stamp records (None without a readable stamp)."""
-    try:
-        return json.loads(_stamp_path(path).read_text()).get("sha256")
-    except (OSError, ValueError, AttributeError):
-        return None
-
-
-def write_stamp(path: Path, sha256: str) -> None:
-    stat = path.stat()
-    stamp = {"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-    _stamp_path(path).write_text(json.dumps(stamp))
 
 
 def resolve_gguf(name_or_path: str) -> Path:
@@ -159,7 +113,7 @@ def assemble(model: EmbeddedModel) -> Path:
             with contextlib.suppress(OSError):  # read-only site-packages: verify again next time
                 write_stamp(chunks[0], model.sha256)
         return chunks[0]
-    target = cache_dir() / f"{model.name}.gguf"
+    target = models_dir() / f"{model.name}.gguf"
     if target.is_file() and is_verified(target, model.sha256):
         return target
     _check_hash(model, chunks)

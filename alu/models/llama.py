@@ -45,7 +45,11 @@ class LlamaCppModel:
         self.path: Path = resolve_gguf(name)
         self.n_ctx = n_ctx
         self.n_threads = n_threads or int(os.environ.get("ALU_THREADS", 0)) or os.cpu_count() or 2
-        self._llama()  # load now, so a bad file is a clear error rather than a refusal later
+        self.warm_up()  # load now, so a bad file is a clear error rather than a refusal later
+
+    def warm_up(self) -> None:
+        """Load the file into memory (once per process)."""
+        self._llama()
 
     def _llama(self):
         try:

@@ -6,24 +6,19 @@ Implementations: SQLite (default, a file in the user's data directory) and Postg
 from __future__ import annotations
 
 import os
-from pathlib import Path
-
-import platformdirs
 
 from ..errors import ConfigError
-from .base import Change, ErasureRequest, Store, TargetRecord
+from ..paths import default_registry_path
+from .base import Store
 
-__all__ = ["Change", "ErasureRequest", "Store", "TargetRecord", "default_path", "open_store"]
+__all__ = ["DB_HELP", "Store", "open_store"]
 
-
-def default_path() -> Path:
-    """The default registry: alu.db in the user's data directory."""
-    return Path(platformdirs.user_data_dir("alu")) / "alu.db"
+DB_HELP = "Registry: a SQLite file or a postgresql:// URL (default: $ALU_DB, else alu.db in the user's data directory)."
 
 
 def open_store(url: str | None = None) -> Store:
     """Open the registry at url, else $ALU_DB, else the default file: a postgresql:// URL or a SQLite file path."""
-    url = url or os.environ.get("ALU_DB") or str(default_path())
+    url = url or os.environ.get("ALU_DB") or str(default_registry_path())
     if url.startswith(("postgresql://", "postgres://")):
         from .postgres import PostgresStore
 

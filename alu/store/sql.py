@@ -12,9 +12,7 @@ from importlib import resources
 from typing import Any
 
 from ..errors import ConfigError, StoreError
-from ..target_files import check_target
-from ..targets import Target
-from .base import Change, ErasureRequest, TargetRecord
+from ..targets import Change, ErasureRequest, Target, TargetRecord, check_target
 
 TARGET_COLUMNS = "id, name, aliases, kind, description, reason, requester, created_at, updated_at, active"
 HISTORY_COLUMNS = "seq, target_id, action, actor, reason, at, snapshot"
@@ -200,7 +198,8 @@ def _migrations(backend: str) -> list[str]:
     folder = resources.files("alu.store") / "migrations" / backend
     files = sorted(f for f in folder.iterdir() if f.name.endswith(".sql"))
     numbers = [int(f.name.split("_", 1)[0]) for f in files]
-    assert numbers == list(range(1, len(files) + 1)), f"migrations of {backend} must be numbered 0001, 0002, ..."
+    if numbers != list(range(1, len(files) + 1)):
+        raise StoreError(f"the {backend} migrations must be numbered 0001, 0002, ... without gaps")
     return [f.read_text(encoding="utf-8") for f in files]
 
 

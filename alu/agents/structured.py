@@ -7,9 +7,9 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from .errors import ModelCallError
-from .models.base import ChatModel, Completion, GenerationParams
-from .trace import Step
+from ..errors import ModelCallError
+from ..models.base import ChatModel, Completion, GenerationParams
+from ..trace import Step
 
 _OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 

@@ -11,14 +11,11 @@ from typing import Any
 
 import click
 
-from .errors import ConfigError
-from .store import Store, TargetRecord, open_store
-from .targets import Target
+from ..errors import ConfigError
+from ..store import Store, open_store
+from ..targets import ErasureRequest, Target, TargetRecord, file_format, read_requests, write_records
+from .options import db_option, json_option
 
-db_option = click.option("--db", default=None, metavar="PATH|URL",
-                         help="Registry: a SQLite file or a postgresql:// URL (default: $ALU_DB, else alu.db in "
-                         "the user's data directory).")
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 VERBS = {"add": "added", "update": "updated"}
 actor_option = click.option("--actor", default="", help="Who makes the change (default: the OS user).")
 
@@ -137,9 +134,6 @@ def history(store: Store, target, since, as_json) -> None:
 @with_store
 def import_targets(store: Store, path, fmt, reason, requester, actor) -> None:
     """Import PATH: all of its targets or, if any line is malformed, none."""
-    from .store import ErasureRequest
-    from .target_files import read_requests
-
     requests = [ErasureRequest(r.target, r.reason or reason, r.requester or requester)
                 for r in read_requests(path, fmt)]
     changes = store.add_many(requests, actor=actor)
@@ -155,8 +149,6 @@ def import_targets(store: Store, path, fmt, reason, requester, actor) -> None:
 @with_store
 def export(store: Store, path, fmt, include_removed) -> None:
     """Write the targets to PATH (default: standard output)."""
-    from .target_files import file_format, write_records
-
     fmt = file_format(path, fmt or ("jsonl" if path == "-" else None))
     records = store.list(include_removed=include_removed)
     if path == "-":

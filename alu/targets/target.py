@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 KINDS = ("person", "topic", "fact", "passage")
 
@@ -57,9 +56,8 @@ def parse_target_line(line: str) -> Target:
     return Target(name=name, aliases=tuple(aliases))
 
 
-def load_targets_file(path: str | Path) -> list[Target]:
-    """Read targets from a .txt (one per line, `name | alias ...`), .jsonl or .csv file; other suffixes are txt."""
-    from .target_files import FORMATS, read_requests  # target_files builds on this module
-
-    suffix = Path(path).suffix.lstrip(".").lower()
-    return [request.target for request in read_requests(path, suffix if suffix in FORMATS else "txt")]
+def check_target(target: Target) -> None:
+    """Names and aliases must survive every file format: no `|` and no line breaks."""
+    for form in target.surface_forms:
+        if "|" in form or "\n" in form or "\r" in form:
+            raise ConfigError("names and aliases cannot contain '|' or line breaks")

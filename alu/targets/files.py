@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import ConfigError
-from .store.base import ErasureRequest, TargetRecord
-from .targets import Target, parse_target_line
+from ..errors import ConfigError
+from .records import ErasureRequest, TargetRecord
+from .target import Target, check_target, parse_target_line
 
 FORMATS = ("txt", "jsonl", "csv")
 CSV_COLUMNS = ("id", "name", "aliases", "kind", "description", "reason", "requester")
@@ -50,6 +50,12 @@ def read_requests(path: str | Path, fmt: str | None = None) -> list[ErasureReque
     return requests
 
 
+def load_targets_file(path: str | Path) -> list[Target]:
+    """Targets from a .txt (one per line, `name | alias ...`), .jsonl or .csv file; other suffixes are read as txt."""
+    suffix = Path(path).suffix.lstrip(".").lower()
+    return [request.target for request in read_requests(path, suffix if suffix in FORMATS else "txt")]
+
+
 def write_records(records: list[TargetRecord], stream: IO[str], fmt: str) -> None:
     """Write records so that read_requests gives them back (txt keeps only names and aliases)."""
     if fmt == "txt":
@@ -60,13 +66,6 @@ def write_records(records: list[TargetRecord], stream: IO[str], fmt: str) -> Non
         writer = csv.DictWriter(stream, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         writer.writerows({**r.to_dict(), "aliases": "|".join(r.target.aliases)} for r in records)
-
-
-def check_target(target: Target) -> None:
-    """Names and aliases must survive every file format: no `|` and no line breaks."""
-    for form in target.surface_forms:
-        if "|" in form or "\n" in form or "\r" in form:
-            raise ConfigError("names and aliases cannot contain '|' or line breaks")
 
 
 def _entries(path: str | Path, text: str, fmt: str) -> Iterator[tuple[int, str | dict[str, Any]]]:

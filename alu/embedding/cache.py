@@ -1,40 +1,21 @@
-"""Sentence embeddings with the packaged all-MiniLM-L6-v2 (int8 on ONNX Runtime, loaded once per process, offline),
-and a persistent cache of vectors keyed by the sha256 of the text, so a restart loads target profiles instead of
-re-encoding them."""
+"""A persistent cache of sentence vectors keyed by the sha256 of model name and text, so a restart loads target
+profiles instead of re-encoding them."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
-import platformdirs
 
-from .minilm import DIM, load_minilm
+from ..paths import embedding_cache_path
+from .embedder import TextEncoder
+from .minilm import DIM
 
-MODEL_NAME = "all-MiniLM-L6-v2-int8"  # names the vectors in the cache: another model or precision never mixes in
-CHUNK = 2048
-
-
-class TextEncoder(Protocol):
-    def encode(self, texts: list[str]) -> np.ndarray: ...
-
-
-class Embedder:
-    """Unit-length sentence vectors; cosine similarity is a dot product. Safe to call from many threads at once."""
-
-    cache_key = MODEL_NAME  # embedders with a cache_key get their vectors cached on disk
-
-    def __init__(self) -> None:
-        self._model = load_minilm()
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        return self._model.encode(list(texts))
+CHUNK = 2048  # texts encoded and saved at a time
 
 
 class EmbeddingCache:
@@ -91,18 +72,7 @@ def _key(model: str, text: str) -> bytes:
     return hashlib.sha256(f"{model}\0{text}".encode()).digest()
 
 
-def cache_path() -> Path:
-    """Where the embedding cache lives: $ALU_CACHE_DIR, else the user's cache directory."""
-    return Path(os.environ.get("ALU_CACHE_DIR") or platformdirs.user_cache_dir("alu")) / "embeddings.sqlite"
-
-
 @lru_cache(maxsize=1)
 def default_cache() -> EmbeddingCache:
     """The process-wide embedding cache."""
-    return EmbeddingCache(cache_path())
-
-
-@lru_cache(maxsize=1)
-def get_embedder() -> Embedder:
-    """The process-wide embedder."""
-    return Embedder()
+    return EmbeddingCache(embedding_cache_path())

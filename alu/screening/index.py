@@ -3,8 +3,8 @@
 The index stays cheap at 100,000 targets: mentions are found through dictionaries (cost per text independent of
 the number of targets), and target profiles live in a preallocated float32 matrix whose rows are reused after a
 remove, so adding or removing a target never rebuilds anything. Embedding similarity is computed only for the
-profiles that share a content word with the texts (alu.profile_words: the rarest words first, at most ROW_BUDGET
-rows), so a search costs the same at any size, and a text that shares no word with any profile and mentions no
+profiles that share a content word with the texts (profile_words: the rarest words first, at most ROW_BUDGET rows),
+so a search costs the same at any size, and a text that shares no word with any profile and mentions no
 target is not encoded. Profile vectors come from a persistent cache keyed by the text's sha256, so a restart
 encodes only profiles it has never seen.
 """
@@ -19,10 +19,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .embedding import DIM, EmbeddingCache, TextEncoder, default_cache, encode_cached
-from .matching import Mention, MentionIndex, SharedMention, Token, redact, split_sentences, tokenize
+from ..embedding import DIM, EmbeddingCache, TextEncoder, default_cache, encode_cached
+from ..targets import Target
+from .mentions import Mention, MentionIndex, SharedMention, Token, redact, split_sentences, tokenize
 from .profile_words import ProfileWords, words_of
-from .targets import Target
 
 # Evidence levels, strongest first: a full name or alias; a misspelled or masked one (several words); a last name;
 # a single misspelled or masked word; no mention (similarity only).
@@ -191,7 +191,7 @@ class TargetIndex:
         return (self._vectors[np.asarray(rows, dtype=np.int64)] @ vectors.T).max(axis=1)
 
     def related_rows(self, texts: list[str]) -> set[int]:
-        """Rows of the profiles that share a content word with the texts (see alu.profile_words)."""
+        """Rows of the profiles that share a content word with the texts (see alu.screening.profile_words)."""
         with self._lock:
             return self.words.rows(texts)
 

@@ -19,7 +19,7 @@ from itertools import chain, groupby, product
 from anyascii import anyascii
 from rapidfuzz.distance import Levenshtein
 
-from .targets import Target
+from ..targets import Target
 
 MASK_CHARS = "*_"
 _TOKEN = re.compile(r"[^\W_]+(?:[*_]+[^\W_]*)*|[*_]+[^\W_]+(?:[*_]+[^\W_]*)*", re.UNICODE)
@@ -93,18 +93,18 @@ def _starts_sentence(text: str, start: int) -> bool:
 
 
 def common_words() -> frozenset[str]:
-    """Function words and other words that name no one (alu/data/common_words.txt)."""
+    """Function words and other words that name no one (alu/screening/data/common_words.txt)."""
     return _word_list("common_words.txt")
 
 
 def known_words() -> frozenset[str]:
-    """Correctly spelled words of 4 letters or more, names included (alu/data/known_words.txt)."""
+    """Correctly spelled words of 4 letters or more, names included (alu/screening/data/known_words.txt)."""
     return _word_list("known_words.txt")
 
 
 @cache
 def _word_list(name: str) -> frozenset[str]:
-    text = resources.files("alu.data").joinpath(name).read_text(encoding="utf-8")
+    text = resources.files("alu.screening").joinpath("data", name).read_text(encoding="utf-8")
     return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from .matching import MASK_CHARS, Token, common_words, tokenize
+from .mentions import MASK_CHARS, Token, common_words, tokenize
 
 ROW_BUDGET = 1024  # most profile rows a screen compares with its texts
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelNotFoundError
-from .models.catalog import cache_dir, is_verified, sha256_of, stamped_sha256, write_stamp
+from ..errors import ModelNotFoundError
+from ..paths import is_verified, models_dir, sha256_of, stamped_sha256, write_stamp
 
 DIM = 384
 MAX_TOKENS = 256  # the model's max_seq_length
@@ -89,7 +89,7 @@ def package_dir() -> Path:
 
 def prepared_onnx(source: Path) -> Path:
     """The int8 ONNX file in the cache, built from the packaged weights when missing or corrupt."""
-    target = cache_dir() / ONNX_NAME
+    target = models_dir() / ONNX_NAME
     if _intact(target):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

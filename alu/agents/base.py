@@ -1,0 +1,57 @@
+"""What the four agents share: the models, the settings, the embedder and the prompts of one pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..config import PipelineConfig
+from ..embedding import TextEncoder
+from ..models.base import ChatModel, GenerationParams
+from ..prompts import Prompts
+from ..screening import MentionIndex, common_words, tokenize
+from ..targets import Target
+
+PLACEHOLDER = "[REDACTED]"  # where a removed mention stood, until the smoothing rewrite
+
+
+@dataclass(frozen=True)
+class AgentContext:
+    """The governed model, the agents' model and their signals, for one request's settings."""
+
+    vanilla_model: ChatModel
+    agent_model: ChatModel
+    config: PipelineConfig
+    embedder: TextEncoder | None
+    prompts: Prompts
+
+    def params(self, role: str, *, seed_offset: int = 0, temperature: float = 0.0,
+               max_tokens: int | None = None) -> GenerationParams:
+        """The generation settings of one agent call."""
+        return GenerationParams(max_tokens=max_tokens or self.config.agent_max_tokens, temperature=temperature,
+                                seed=self.config.seed + seed_offset, timeout_s=self.config.timeout_s, role=role)
+
+
+@dataclass
+class Leak:
+    """A target the answer reveals: directly (spans) or indirectly (sentences)."""
+
+    target: Target
+    direct: bool
+    sentences: list[str] = field(default_factory=list)
+    covers: tuple[str, ...] = ()  # a group target: the registered targets it stands for (see Candidate.members)
+
+
+def variant_temperature(context: AgentContext, index: int) -> float:
+    """The first variant is greedy; the others are sampled."""
+    return 0.0 if index == 0 else context.config.temperature
+
+
+def new_entities(text: str, source: str) -> list[str]:
+    """Capitalised words in text that appear nowhere in source and are not common words."""
+    known = {t.norm for t in tokenize(source)} | common_words()
+    return [t.norm for t in tokenize(text) if t.capitalized and t.norm not in known and not t.norm.isdigit()]
+
+
+def is_clean(text: str, source: str, guard: MentionIndex) -> bool:
+    """No target mention, no leftover placeholder, and no named entity that source does not have."""
+    return PLACEHOLDER not in text and not guard.find(text) and not new_entities(text, source)

@@ -1,0 +1,68 @@
+"""The critic: a 1-5 rating per variant for how well it hides the leaked targets (5 = no trace)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..screening import MentionIndex, split_sentences
+from ..targets import Target
+from ..trace import Step, Trace
+from . import structured
+from .base import AgentContext, Leak
+
+
+def critic(context: AgentContext, variants: list[str], leaks: list[Leak], guard: MentionIndex,
+           trace: Trace) -> list[float]:
+    """A 1-5 rating per variant (5 = no trace of any leaked target)."""
+    step = trace.step("critic")
+    config = context.config
+    weight = config.critic_llm_weight if config.critic == "hybrid" else 1.0
+    llm = _llm_ratings(context, variants, leaks, step) if weight > 0 else [5.0] * len(variants)
+    if config.critic == "llm":
+        return llm
+    ratings = []
+    similarity = _similarity_ratings(context, variants, leaks)
+    for variant, sim_rating, llm_rating in zip(variants, similarity, llm, strict=True):
+        leaked = bool(guard.find(variant))
+        ratings.append(1.0 if leaked else round((1 - weight) * sim_rating + weight * llm_rating, 3))
+    step.detail.update(similarity_ratings=similarity, llm_ratings=llm)
+    return ratings
+
+
+def _similarity_ratings(context: AgentContext, variants: list[str], leaks: list[Leak]) -> list[float]:
+    embedder = context.embedder
+    if embedder is None or not leaks:
+        return [5.0] * len(variants)
+    profiles = embedder.encode([leak.target.profile for leak in leaks])
+    low, high = context.config.sim_confirm, context.config.sim_leak
+    ratings = []
+    for variant in variants:
+        sentences = split_sentences(variant) or [variant]
+        best = float((embedder.encode(sentences) @ profiles.T).max())
+        ratings.append(float(np.clip(5.0 - 4.0 * (best - low) / (high - low), 1.0, 5.0)))
+    return ratings
+
+
+def _llm_ratings(context: AgentContext, variants: list[str], leaks: list[Leak], step: Step) -> list[float]:
+    schema = {
+        "type": "object",
+        "properties": {
+            "ratings": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 1, "maximum": 5, "enum": [1, 2, 3, 4, 5]},
+                "minItems": len(variants),
+                "maxItems": len(variants),
+            }
+        },
+        "required": ["ratings"],
+    }
+    prompt = critic_prompt(context, variants, [leak.target for leak in leaks])
+    data = structured.call_json(context.agent_model, prompt, schema, context.params("critic", max_tokens=64), step)
+    return [float(r) for r in data["ratings"]]
+
+
+def critic_prompt(context: AgentContext, variants: list[str], targets: list[Target]) -> str:
+    """The prompt that asks the agent model to rate how well each variant hides the targets."""
+    prompts = context.prompts
+    return prompts.render("critic", subjects=prompts.subject_list([t.name for t in targets]),
+                          answers=prompts.answer_list(variants))

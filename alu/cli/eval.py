@@ -1,0 +1,120 @@
+"""`alu eval`: benchmarks and attacks with baselines side by side (a thin layer over alu.eval)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from ..errors import ConfigError
+from ..eval.settings import METHODS, EvalSettings, method_list
+from ..models import ModelSettings
+from .options import settings_options
+
+SCALE_METHODS = "alu,alu-paper,prompt"
+
+
+def eval_options(command: Callable) -> Callable:
+    """The options every `alu eval` command takes: the run's settings and the backbone's."""
+    return settings_options(EvalSettings, "settings")(settings_options(ModelSettings, "models",
+                                                                        exclude=("agent_model",))(command))
+
+
+@click.group(name="eval")
+def eval_group() -> None:
+    """Evaluate unlearning methods on TOFU, WMDP+MMLU, WPU, attacks and target-list scale."""
+
+
+def _run(build_suite: Callable, settings: EvalSettings, models: ModelSettings, groups: tuple[str, ...] = (),
+         default_methods: str = ",".join(METHODS)) -> None:
+    from ..embedding import get_embedder
+    from ..eval import logprob, report, runner, suites
+    from ..eval.data import Source
+
+    if not settings.out:
+        raise ConfigError("--out DIR is required: where the results go (re-running with the same one resumes)")
+    methods = list(method_list(settings.methods or default_methods))
+    source = Source(Path(settings.data_dir) if settings.data_dir else None, settings.source)
+    limits = settings.split_limit
+    suite = build_suite(source, settings.limit, limits)
+    if not settings.knowledge:
+        suite = suites.without_knowledge(suite)
+    if settings.max_tokens is not None:
+        suite.max_tokens = settings.max_tokens
+    out = Path(settings.out)
+    backbone = runner.backbone_of(models)
+    cache = runner.run(suite, methods, out, backbone, get_embedder, settings.method_limit, settings.seed,
+                       settings.progress)
+    records = report.collect(suite, cache, methods, settings.method_limit, backbone, settings.seed)
+    scored = None
+    if suite.scored and "vanilla" in methods:
+        scored = logprob.run(suite.scored, out, backbone, settings.progress)
+    config = {**{k: v for k, v in vars(settings).items() if k != "progress"},
+              "model": models.model, "base_url": models.base_url, "n_ctx": models.n_ctx}
+    report.write(out, suite, records, config, groups, scored)
+    click.echo((out / "summary.md").read_text(encoding="utf-8"))
+
+
+def _limits(limit: int | None, splits: tuple[str, ...], overrides: dict[str, int]) -> dict[str, int | None]:
+    return {**dict.fromkeys(splits, limit), **overrides}
+
+
+@eval_group.command()
+@click.option("--split", type=click.Choice(["forget01", "forget05", "forget10"]), default="forget01",
+              show_default=True)
+@eval_options
+def tofu(split: str, settings: EvalSettings, models: ModelSettings) -> None:
+    """TOFU: forget the split's authors; ROUGE-L, leak and refusal rates on forget and utility sets."""
+    from ..eval import suites
+
+    splits = ("forget", "retain", "real_authors", "world_facts")
+    _run(lambda src, limit, over: suites.tofu(src, split, _limits(limit, splits, over)), settings, models)
+
+
+@eval_group.command()
+@eval_options
+def wmdp(settings: EvalSettings, models: ModelSettings) -> None:
+    """WMDP bio and cyber (forget hazardous topics) with MMLU utility; accuracy by parsed letter."""
+    from ..eval import suites
+
+    _run(lambda src, limit, over: suites.wmdp(src, _limits(limit, ("bio", "cyber", "mmlu"), over), settings.seed),
+         settings, models)
+
+
+@eval_group.command()
+@eval_options
+def wpu(settings: EvalSettings, models: ModelSettings) -> None:
+    """WPU (partial): forget persons, hard-retain and general-retain QA."""
+    from ..eval import suites
+
+    splits = ("forget", "hard_retain", "general_retain")
+    _run(lambda src, limit, over: suites.wpu(src, _limits(limit, splits, over)), settings, models)
+
+
+@eval_group.command()
+@eval_options
+def attacks(settings: EvalSettings, models: ModelSettings) -> None:
+    """Many-shot, target-masking and other-language attacks on the TOFU forget01 authors."""
+    from ..eval import attacks as attacks_mod
+
+    families = ("many_shot", "masking", "languages")
+    _run(lambda src, limit, over: attacks_mod.attacks(src, _limits(limit, families, over)), settings, models,
+         ("lang", "style"))
+
+
+@eval_group.command()
+@click.option("--sizes", default="1,10,100,1000", show_default=True, help="Numbers of targets.")
+@eval_options
+def scale(sizes: str, settings: EvalSettings, models: ModelSettings) -> None:
+    """Time per query and leak rate as the target list grows (real names plus distractors)."""
+    from ..eval import attacks as attacks_mod
+
+    try:
+        counts = tuple(int(s) for s in sizes.split(","))
+    except ValueError:
+        raise ConfigError("--sizes takes comma-separated integers") from None
+    if not counts or min(counts) < 1:
+        raise ConfigError("--sizes must be positive")
+    _run(lambda src, limit, over: attacks_mod.scale(src, limit or 5, counts), settings, models,
+         default_methods=SCALE_METHODS)

@@ -1,0 +1,7 @@
+"""Screening: which of the forget targets a request could concern (mentions, profile words, embeddings)."""
+
+from .index import Candidate, TargetIndex
+from .mentions import Mention, MentionIndex, SharedMention, common_words, redact, split_sentences, tokenize
+
+__all__ = ["Candidate", "Mention", "MentionIndex", "SharedMention", "TargetIndex", "common_words", "redact",
+           "split_sentences", "tokenize"]

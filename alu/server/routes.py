@@ -1,0 +1,106 @@
+"""The HTTP routes: health, the OpenAI chat API, and the admin API over the registry and the decision log."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from ..errors import ConfigError
+from ..targets import Target
+from .auth import admin_key, gateway_of, user_key
+from .errors import ApiError, error_response, not_found
+from .gateway import Gateway
+from .wire import ChatRequest, TargetIn, completion_body, stream_events
+
+GatewayDep = Annotated[Gateway, Depends(gateway_of)]
+
+health = APIRouter(tags=["health"])
+openai = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(user_key)])
+admin = APIRouter(prefix="/v1/unlearning", tags=["admin"], dependencies=[Depends(admin_key)])
+
+
+@health.get("/health")
+def alive() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@health.get("/ready")
+def ready(gateway: GatewayDep) -> JSONResponse:
+    """Readiness: models loaded and store reachable."""
+    if not gateway.ready():
+        return error_response(ApiError(503, "the store is not reachable", "server_error", "not_ready"))
+    return JSONResponse({"status": "ready"})
+
+
+@openai.get("/models")
+def list_models(gateway: GatewayDep) -> dict[str, Any]:
+    data = [{"id": name, "object": "model", "created": 0, "owned_by": "alu"} for name in gateway.models]
+    return {"object": "list", "data": data}
+
+
+@openai.post("/chat/completions")
+async def chat_completions(body: ChatRequest, gateway: GatewayDep):
+    result = await gateway.complete(body)
+    headers = {"x-alu-decision-id": result.trace.id}
+    if gateway.settings.upstream_failure == "502" and gateway.upstream_failed(result):
+        gateway.log_decision(body, result, 502)
+        return error_response(ApiError(502, "the upstream model failed", "server_error", "upstream_error"),
+                              headers=headers)
+    gateway.log_decision(body, result, 200)
+    created = int(time.time())
+    if body.stream:
+        return StreamingResponse(stream_events(body, result, created), media_type="text/event-stream",
+                                 headers={**headers, "cache-control": "no-cache"})
+    return JSONResponse(completion_body(body, result, created), headers=headers)
+
+
+@admin.get("/targets")
+def list_targets(gateway: GatewayDep, include_removed: bool = False) -> dict[str, Any]:
+    return {"object": "list", "data": [r.to_dict() for r in gateway.store.list(include_removed)]}
+
+
+@admin.post("/targets", status_code=201)
+def add_target(body: TargetIn, gateway: GatewayDep) -> dict[str, Any]:
+    target = Target(name=body.name, aliases=tuple(body.aliases), kind=body.kind, description=body.description)
+    record = gateway.store.add(target, reason=body.reason, requester=body.requester, actor="admin-api")
+    return record.to_dict()
+
+
+@admin.get("/targets/{target_id}")
+def get_target(target_id: str, gateway: GatewayDep) -> dict[str, Any]:
+    record = gateway.store.get(target_id)
+    if record is None:
+        raise not_found("target")
+    return record.to_dict()
+
+
+@admin.delete("/targets/{target_id}")
+def remove_target(target_id: str, gateway: GatewayDep, reason: str = "") -> dict[str, Any]:
+    try:
+        gateway.store.remove(target_id, reason=reason, actor="admin-api")
+    except ConfigError:
+        raise not_found("target") from None
+    return {"id": target_id, "removed": True}
+
+
+@admin.get("/targets/{target_id}/history")
+def target_history(target_id: str, gateway: GatewayDep) -> dict[str, Any]:
+    return {"object": "list", "data": [c.to_dict() for c in gateway.store.history(target_id)]}
+
+
+@admin.get("/history")
+def history(gateway: GatewayDep) -> dict[str, Any]:
+    return {"object": "list", "data": [c.to_dict() for c in gateway.store.history()]}
+
+
+@admin.get("/decisions/{decision_id}")
+def get_decision(decision_id: str, gateway: GatewayDep) -> dict[str, Any]:
+    gateway.decisions.flush()
+    record = gateway.store.get_decision(decision_id)
+    if record is None:
+        raise not_found("decision")
+    return {"id": decision_id, **record}

@@ -1,0 +1,64 @@
+"""Everything `alu serve` is configured with, defined once (the CLI options are made from these fields)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ..config import PRESETS
+from ..errors import ConfigError
+from ..models import ModelSettings
+from ..settings import setting
+from ..store import DB_HELP
+
+
+def model_map(pairs: tuple[str, ...]) -> dict[str, str]:
+    """`alias=model_id` pairs as a mapping."""
+    mapping = {}
+    for pair in pairs:
+        alias, sep, model_id = (part.strip() for part in pair.partition("="))
+        if not sep or not alias or not model_id:
+            raise ConfigError(f"--model-map expects alias=model_id, got {pair!r}")
+        mapping[alias] = model_id
+    return mapping
+
+
+def key_list(keys: tuple[str, ...] | str) -> tuple[str, ...]:
+    """Keys given one per option or comma-separated (from the environment)."""
+    items = keys.split(",") if isinstance(keys, str) else [k for key in keys for k in key.split(",")]
+    return tuple(k.strip() for k in items if k.strip())
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """The gateway's settings; `models` says which models it governs and where they are served."""
+
+    host: str = setting("127.0.0.1", help="Address to listen on.")
+    port: int = setting(8080, minimum=0, maximum=65535, help="Port to listen on.")
+    db: str | None = setting(None, metavar="PATH|URL", help=DB_HELP)
+    model_map: dict[str, str] = setting(
+        default_factory=dict, flag="--model-map", metavar="ALIAS=MODEL_ID", parse=model_map,
+        help="Serve MODEL_ID under the client model name ALIAS (repeatable; replaces --model's name).")
+    preset: Literal[tuple(PRESETS)] = setting("default", help="`paper` runs the official ALU algorithm.")  # type: ignore[valid-type]
+    admin_key: str | None = setting(None, envvar="ALU_ADMIN_KEY",
+                                    help="Bearer key for the admin API under /v1/unlearning/ (disabled without one).")
+    user_keys: tuple[str, ...] = setting(
+        (), flag="--user-key", envvar="ALU_USER_KEYS", parse=key_list, deprecated_envvars=("ALU_API_KEYS",),
+        help="Bearer key for end users (repeatable, or comma-separated in $ALU_USER_KEYS). Without any, the chat API "
+        "is open.")
+    log_queries: bool = setting(False, help="Also log conversations and answers with each decision.")
+    decision_retention_days: float = setting(30.0, minimum=0.0,
+                                             help="Purge logged decisions older than this (0: keep forever).")
+    upstream_failure: Literal["refuse", "502"] = setting(
+        "refuse", help="Answer a failing governed model with the refusal (fail closed) or HTTP 502.")
+    max_body_bytes: int = setting(1_000_000, minimum=1024, help="Largest request body accepted.")
+    max_messages: int = setting(256, minimum=1, help="Most messages in one chat request.")
+    threads: int = setting(64, minimum=1, help="Worker threads for screening and the agents (a governed model "
+                           "served at --base-url is awaited without one).")
+    embeddings: bool = setting(True, help="Embedding similarity in screening (off: deterministic matching only, "
+                               "faster, misses indirect leaks).")
+    models: ModelSettings = ModelSettings()
+
+    def served_models(self) -> dict[str, str]:
+        """Client-visible model name -> the model actually called."""
+        return dict(self.model_map) if self.model_map else {self.models.model: self.models.model}

@@ -1,0 +1,114 @@
+"""The OpenAI wire format: request bodies, completion bodies and server-sent events."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..models import Message
+from ..pipeline import Result
+from ..targets import KINDS
+
+MAX_TOKENS_LIMIT = 32_768
+
+
+class TextPart(BaseModel):
+    type: Literal["text"]
+    text: str
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant"]
+    content: str | list[TextPart]
+    name: str | None = None
+
+    def as_message(self) -> Message:
+        text = self.content if isinstance(self.content, str) else "".join(p.text for p in self.content)
+        return {"role": "system" if self.role == "developer" else self.role, "content": text}
+
+
+class StreamOptions(BaseModel):
+    include_usage: bool = False
+
+
+class ChatRequest(BaseModel):
+    """The OpenAI chat request; other OpenAI fields are accepted and ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str = Field(min_length=1)
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    max_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_LIMIT)
+    max_completion_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_LIMIT)
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    n: int = Field(default=1, ge=1, le=1)
+
+
+class TargetIn(BaseModel):
+    name: str = Field(min_length=1, max_length=500)
+    aliases: list[str] = Field(default_factory=list, max_length=100)
+    kind: Literal[KINDS] = "person"  # type: ignore[valid-type]
+    description: str = Field(default="", max_length=5000)
+    reason: str = Field(default="", max_length=2000)
+    requester: str = Field(default="", max_length=500)
+
+
+def _usage(result: Result) -> dict[str, int]:
+    prompt = sum(s.prompt_tokens for s in result.trace.steps)
+    completion = sum(s.completion_tokens for s in result.trace.steps)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def completion_body(request: ChatRequest, result: Result, created: int) -> dict[str, Any]:
+    return {
+        "id": f"chatcmpl-{result.trace.id}",
+        "object": "chat.completion",
+        "created": created,
+        "model": request.model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": result.text}, "finish_reason": "stop",
+                     "logprobs": None}],
+        "usage": _usage(result),
+        "alu_decision_id": result.trace.id,
+    }
+
+
+def _pieces(text: str, size: int = 24) -> Iterator[str]:
+    """The answer in small pieces at word boundaries."""
+    piece = ""
+    for word in re.findall(r"\S+\s*|\s+", text):
+        piece += word
+        if len(piece) >= size:
+            yield piece
+            piece = ""
+    if piece:
+        yield piece
+
+
+def stream_events(request: ChatRequest, result: Result, created: int) -> Iterator[str]:
+    """Server-sent events of an answer that has already passed the whole pipeline."""
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        body = {"id": f"chatcmpl-{result.trace.id}", "object": "chat.completion.chunk", "created": created,
+                "model": request.model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish,
+                                                     "logprobs": None}],
+                "alu_decision_id": result.trace.id, **extra}
+        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    for piece in _pieces(result.text):
+        yield chunk({"content": piece})
+    yield chunk({}, "stop")
+    if request.stream_options and request.stream_options.include_usage:
+        body = {"id": f"chatcmpl-{result.trace.id}", "object": "chat.completion.chunk", "created": created,
+                "model": request.model, "choices": [], "usage": _usage(result), "alu_decision_id": result.trace.id}
+        yield f"data: {json.dumps(body)}\n\n"
+    yield "data: [DONE]\n\n"
