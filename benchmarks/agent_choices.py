@@ -14,10 +14,14 @@ import re
 import time
 from pathlib import Path
 
-from alu.agents import Agents, Leak
+from alu.agents import AgentContext, Leak, audit, critic, erase
+from alu.agents.audit import _confirm
+from alu.agents.critic import _similarity_ratings
+from alu.agents.erase import _redact
 from alu.config import preset
 from alu.embedding import get_embedder
 from alu.models import LlamaCppModel
+from alu.prompts import default_prompts
 from alu.screening import TargetIndex
 from alu.targets import Target
 from alu.trace import Trace
@@ -49,8 +53,8 @@ def run_model(name: str, targets: list[Target], cases: list[dict]) -> list[str]:
     model = LlamaCppModel(name)
     embedder = get_embedder()
     index = TargetIndex(targets, embedder=embedder)
-    agents = Agents(model, model, preset("default"), embedder)
-    paper = Agents(model, model, preset("paper").with_overrides(k=2, j=2), embedder)
+    agents = AgentContext(model, model, preset("default"), embedder, default_prompts())
+    paper = AgentContext(model, model, preset("paper").with_overrides(k=2, j=2), embedder, default_prompts())
     by_name = {t.name: t for t in targets}
     gold = [set(c["leaks"]) for c in cases]
     detections: dict[str, list[set[str]]] = {k: [] for k in ("match", "match+emb", "hybrid", "llm")}
@@ -62,11 +66,11 @@ def run_model(name: str, targets: list[Target], cases: list[dict]) -> list[str]:
         sure = {c.target.name for c in candidates if c.similarity >= agents.config.sim_leak}
         detections["match+emb"].append(detections["match"][-1] | sure)
         trace = Trace()
-        detections["hybrid"].append({leak.target.name for leak in agents.audit(case["answer"], candidates, trace)})
+        detections["hybrid"].append({leak.target.name for leak in audit(agents, case["answer"], candidates, trace)})
         calls["hybrid"] += sum(s.llm_calls for s in trace.steps)
         step = Trace().step("llm")
         try:
-            detections["llm"].append({t.name for t in agents._confirm(case["answer"], targets, step)})
+            detections["llm"].append({t.name for t in _confirm(agents, case["answer"], targets, step)})
         except Exception:
             detections["llm"].append(set())
         calls["llm"] += step.llm_calls
@@ -82,20 +86,20 @@ def run_model(name: str, targets: list[Target], cases: list[dict]) -> list[str]:
         leaks = [Leak(by_name[n], direct=bool(index.mentions.find(case["answer"]))) for n in case["leaks"]]
         names = " ".join(t.name + " " + " ".join(t.aliases) for t in (by_name[n] for n in case["leaks"]))
         original_words = content_words(case["answer"], names)
-        for label, runner in (("redact+smooth (ours)", agents), ("LLM rewrite (paper)", paper)):
+        for label, context in (("redact+smooth (ours)", agents), ("LLM rewrite (paper)", paper)):
             try:
-                variants = runner.erase("", case["answer"], leaks, index.mentions, Trace())
+                variants = erase(context, "", case["answer"], leaks, index.mentions, Trace())
             except Exception:
                 variants = []
             for variant in variants or [""]:
                 leaked = bool(index.mentions.find(variant)) or _similar(variant, leaks, agents)
                 kept = len(content_words(variant, names) & original_words) / max(len(original_words), 1)
                 erase_rows[label].append((leaked, kept, not variant))
-        clean = agents._redact(case["answer"], leaks, index.mentions).replace("[REDACTED]", "someone")
+        clean = _redact(agents, case["answer"], leaks, index.mentions).replace("[REDACTED]", "someone")
         for label, critic_config in (("hybrid", "default"), ("llm", "paper")):
-            critic = Agents(model, model, preset(critic_config), embedder)
+            rater = AgentContext(model, model, preset(critic_config), embedder, default_prompts())
             try:
-                ratings = critic.critic([clean, case["answer"]], leaks, index.mentions, Trace())
+                ratings = critic(rater, [clean, case["answer"]], leaks, index.mentions, Trace())
             except Exception:
                 ratings = [0.0, 0.0]
             critic_pairs[label].append(1.0 if ratings[0] > ratings[1] else 0.5 if ratings[0] == ratings[1] else 0.0)
@@ -112,10 +116,10 @@ def run_model(name: str, targets: list[Target], cases: list[dict]) -> list[str]:
     return lines
 
 
-def _similar(text: str, leaks: list[Leak], agents: Agents) -> bool:
+def _similar(text: str, leaks: list[Leak], agents: AgentContext) -> bool:
     if not text:
         return False
-    ratings = agents._similarity_ratings([text], leaks)
+    ratings = _similarity_ratings(agents, [text], leaks)
     return ratings[0] <= 1.0
 
 

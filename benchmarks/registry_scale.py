@@ -26,6 +26,7 @@ import numpy as np
 from alu.agents import confirm_prompt, critic_prompt
 from alu.config import PipelineConfig
 from alu.embedding import EmbeddingCache, get_embedder
+from alu.prompts import default_prompts
 from alu.screening import TargetIndex
 from benchmarks.screening_data import (
     MENTION_KINDS,
@@ -38,6 +39,7 @@ from benchmarks.screening_data import (
 )
 
 LIMIT = PipelineConfig().max_candidates
+PROMPTS = default_prompts()
 RUNS = 10  # timed passes over the screening queries
 OWN_KINDS = ("last_name", "last_name_bare")  # recall also reported without the last-name groups
 MIN_SIMILARITY = PipelineConfig().sim_confirm
@@ -121,7 +123,8 @@ def measure_prompts(index: TargetIndex, queries: list[str], count_tokens, limit:
         # The agents' prompts name at most max_llm_candidates of them, the most similar first.
         candidates = sorted(candidates, key=lambda c: -c.similarity)[: PipelineConfig().max_llm_candidates]
         targets = [c.target for c in candidates]
-        tokens.append(count_tokens(confirm_prompt(ANSWER, targets)) + count_tokens(critic_prompt([ANSWER], targets)))
+        prompts = confirm_prompt(PROMPTS, ANSWER, targets), critic_prompt(PROMPTS, [ANSWER], targets)
+        tokens.append(sum(count_tokens(prompt) for prompt in prompts))
     return {"tokens": statistics.mean(tokens), "candidates": statistics.mean(counts)}
 
 

@@ -6,6 +6,8 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +18,20 @@ import pytest
 
 from alu.errors import ModelCallError
 from alu.models.base import Completion, GenerationParams, Message
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test writes to temporary folders only: the model and embedding caches and the default registry of this
+    test session live in one, never in the user's own (~/.cache/alu, ~/.local/share/alu)."""
+    root = Path(tempfile.mkdtemp(prefix="alu-tests-"))
+    config.alu_tmp = root
+    os.environ["ALU_CACHE_DIR"] = str(root / "cache")
+    os.environ["ALU_DB"] = str(root / "registry.db")
+    os.environ["XDG_DATA_HOME"] = str(root / "data")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(getattr(config, "alu_tmp", ""), ignore_errors=True)
 
 
 class UnscriptedCall(BaseException):  # noqa: N818 - a BaseException: the pipeline's fail-closed handler cannot
@@ -66,6 +82,28 @@ def timeout_error() -> ModelCallError:
     return ModelCallError("model call timed out after 1s")
 
 
+# -- what some tests need: missing, a test is skipped on a developer's machine and fails under CI
+
+def require(available: bool, what: str) -> None:
+    """Skip the test when what it needs is missing; under CI (CI=true) fail it instead, so a missing service or
+    data set never turns into a green run."""
+    if available:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is missing; CI must run this test")
+    pytest.skip(f"{what} is missing")
+
+
+@pytest.fixture
+def benchmark_data() -> Path:
+    """The benchmark data directory (../shared/data or $ALU_DATA_DIR)."""
+    from alu.eval.data import default_data_dir
+
+    found = default_data_dir()
+    require(found is not None, "benchmark data (../shared/data or $ALU_DATA_DIR)")
+    return found
+
+
 # -- the target registry: every store test runs against SQLite and a real PostgreSQL server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -83,11 +121,7 @@ def registry_url(request, tmp_path) -> Iterator[str]:
         yield str(tmp_path / "registry.db")
         return
     base = os.environ.get("ALU_TEST_PG_URL")
-    if not base:
-        message = "ALU_TEST_PG_URL is not set (start a server with: source .ci/postgres.sh)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + "; CI must run the PostgreSQL tests")
-        pytest.skip(message)
+    require(bool(base), "PostgreSQL ($ALU_TEST_PG_URL; start a server with: source .ci/postgres.sh)")
     import psycopg
 
     name = f"alu_test_{uuid.uuid4().hex[:12]}"

@@ -1,9 +1,9 @@
 """A tiny real OpenAI-compatible chat server with canned answers, for gateway tests and the load benchmark.
 
 Run: python tests/fake_upstream.py --port 9000 [--latency-ms 50]. The governed model's answer is chosen by the
-first rule whose key occurs in the last user message (else the default answer); the agents' prompts get
-well-formed, harmless JSON. POST /control changes the rules, the default, the latency or makes every call fail
-with an HTTP status; GET /control/requests returns the request bodies received.
+first rule whose key occurs in the last user message (else the default answer); the agents, told apart by the JSON
+they ask for, get well-formed, harmless JSON. POST /control changes the rules, the default, the latency or makes
+every call fail with an HTTP status; GET /control/requests returns the request bodies received.
 """
 
 from __future__ import annotations
@@ -12,23 +12,27 @@ import argparse
 import asyncio
 import json
 import re
-import sys
 import time
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-sys.path.insert(0, str(Path(__file__).parent))
-from conftest import prompt_kind  # noqa: E402
-
+ROLE_BY_FIELD = {"leaked": "confirm", "text": "smooth", "ratings": "critic", "answer": "compose",
+                 "response": "paper_erase"}
 DEFAULT_ANSWER = "The sky looks blue because air scatters short wavelengths of sunlight more than long ones."
 
 
 def _after(marker: str, text: str) -> str:
     return text.split(marker, 1)[1].strip() if marker in text else text
+
+
+def agent_role(body: dict) -> str:
+    """Which agent sent the request, read off the JSON it asks for (the governed model's call asks for none)."""
+    response_format = body.get("response_format") or {}
+    schema = response_format.get("json_schema", {}).get("schema") or response_format.get("schema")
+    return ROLE_BY_FIELD[schema["required"][0]] if schema else "vanilla"
 
 
 def agent_reply(kind: str, prompt: str) -> dict:
@@ -61,7 +65,7 @@ class FakeUpstream:
             return JSONResponse({"error": {"message": "upstream exploded", "type": "server_error"}},
                                 status_code=self.state["fail"])
         messages = body["messages"]
-        kind = prompt_kind(messages)
+        kind = agent_role(body)
         if kind == "vanilla":
             question = messages[-1]["content"].casefold()
             text = next((reply for key, reply in self.state["rules"] if key.casefold() in question),

@@ -6,11 +6,10 @@ import pytest
 
 from alu.errors import ConfigError
 from alu.eval import attacks, suites
-from alu.eval.data import Source, author_name, default_data_dir, tofu_authors
+from alu.eval.data import Source, author_name, tofu_authors
 from alu.eval.retrieval import BM25
 
-DATA = default_data_dir()
-needs_data = pytest.mark.skipif(DATA is None, reason="benchmark data not found (../shared/data or $ALU_DATA_DIR)")
+needs_data = pytest.mark.usefixtures("benchmark_data")
 
 
 def test_missing_data_dir_is_one_clear_error(tmp_path, monkeypatch):
@@ -63,9 +62,7 @@ def test_suites_build_balanced_items_with_knowledge():
     assert len({t.id for t in scale.parts[1].targets}) == 1000
 
 
-@needs_data
 def test_hf_loader_reads_local_json_through_datasets(tmp_path):
-    pytest.importorskip("datasets")
     rows = [{"question": "Q1?", "choices": ["a", "b", "c", "d"], "answer": 2}]
     path = tmp_path / "bio.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")

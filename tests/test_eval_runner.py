@@ -159,12 +159,10 @@ def scripted_everything() -> ScriptedModel:
 
 
 @pytest.mark.parametrize("name", ["tofu", "wmdp", "wpu", "attacks", "scale"])
-def test_every_suite_runs_and_reports_with_a_scripted_model(name, tmp_path):
+def test_every_suite_runs_and_reports_with_a_scripted_model(name, tmp_path, benchmark_data):
     from alu.eval import attacks, suites
-    from alu.eval.data import Source, default_data_dir
+    from alu.eval.data import Source
 
-    if default_data_dir() is None:
-        pytest.skip("benchmark data not found")
     source = Source()
     build = {
         "tofu": lambda: suites.tofu(source, "forget01", dict.fromkeys(("forget", "retain", "real_authors",
@@ -193,12 +191,10 @@ def test_every_suite_runs_and_reports_with_a_scripted_model(name, tmp_path):
         assert alu["leak"]["mean"] == 0.0 and alu["fault"]["mean"] == 0.0  # rewritten or refused, never a leak
 
 
-def test_no_knowledge_drops_every_passage_for_a_fine_tuned_backbone(tmp_path):
+def test_no_knowledge_drops_every_passage_for_a_fine_tuned_backbone(tmp_path, benchmark_data):
     from alu.eval import suites
-    from alu.eval.data import Source, default_data_dir
+    from alu.eval.data import Source
 
-    if default_data_dir() is None:
-        pytest.skip("benchmark data not found")
     suite = suites.tofu(Source(), "forget01", dict.fromkeys(("forget", "retain", "real_authors", "world_facts"), 1))
     assert all(item.knowledge for item in suite.parts[0].items)
     suite = suites.without_knowledge(suite)
@@ -206,3 +202,23 @@ def test_no_knowledge_drops_every_passage_for_a_fine_tuned_backbone(tmp_path):
     runner.run(suite, ["vanilla"], tmp_path, scripted(model), WordEmbedder, progress=False)
     assert not any(i.knowledge for i in [*suite.parts[0].items, *suite.scored])
     assert suite.notes[-1] == "knowledge: none (--no-knowledge)"
+
+
+def test_answers_are_not_reused_across_seeds_or_backbones(tmp_path):
+    """The library, used without the CLI: another seed or another backbone asks again."""
+    suite = small_suite(1)
+    first = ScriptedModel(vanilla="first")
+    runner.run(suite, ["vanilla"], tmp_path, scripted(first), WordEmbedder, seed=0, progress=False)
+    assert len(first.calls) == 2
+    for backbone, seed in ((runner.Backbone("scripted", lambda: first), 0), (scripted(first), 0)):
+        runner.run(suite, ["vanilla"], tmp_path, backbone, WordEmbedder, seed=seed, progress=False)
+    assert len(first.calls) == 2  # the same backbone and seed: answered from the cache
+    other_seed = ScriptedModel(vanilla="second")
+    cache = runner.run(suite, ["vanilla"], tmp_path, scripted(other_seed), WordEmbedder, seed=1, progress=False)
+    assert len(other_seed.calls) == 2
+    other_model = ScriptedModel(vanilla="third")
+    runner.run(suite, ["vanilla"], tmp_path, runner.Backbone("another-model", lambda: other_model), WordEmbedder,
+               seed=0, progress=False)
+    assert len(other_model.calls) == 2
+    records = report.collect(suite, cache, ["vanilla"], {}, scripted(other_seed), 1)
+    assert {r["methods"]["vanilla"]["text"] for r in records} == {"second"}

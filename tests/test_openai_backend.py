@@ -93,8 +93,12 @@ def test_async_and_sync_calls_report_http_errors_alike(tmp_path):
     upstream = start_fake_upstream(tmp_path)
     try:
         model = OpenAICompatModel(upstream.url + "/v1", "fake-upstream-model")
+        control(upstream, rules=[["hello", "Hello there."], ["bye", "Goodbye."]])
         hello = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hello"}]
+        bye = [{"role": "user", "content": "bye"}]
         assert achat(model, hello, GenerationParams()).text == model.chat(hello, GenerationParams()).text
+        assert model.chat(hello, GenerationParams()).text == "Hello there."  # the answer to this question
+        assert achat(model, bye, GenerationParams()).text == model.chat(bye, GenerationParams()).text == "Goodbye."
         control(upstream, fail=503)
         with pytest.raises(ModelCallError, match="answered HTTP 503"):
             model.chat(hello, GenerationParams())

@@ -57,7 +57,7 @@ def test_refusal_when_ratings_are_below_tau():
 def test_malformed_json_twice_ends_in_refusal():
     model = ScriptedModel(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic="ratings: five, five {oops")
     result = unlearner(model).ask("Who wrote the Harry Potter books?")
-    assert result.refused and "schema" in result.trace.error
+    assert result.refused and result.trace.reason == "fault" and "schema" in result.trace.error
     assert model.calls.count("critic") == 2  # one retry
 
 
@@ -73,14 +73,14 @@ def test_model_exception_never_returns_the_unfiltered_text():
     model.replies["critic"] = RuntimeError("boom")
     result = unlearner(model).ask("Who wrote the Harry Potter books?")
     assert result.refused and "Rowling" not in result.text
-    assert "RuntimeError" in result.trace.error
+    assert result.trace.reason == "fault" and "RuntimeError" in result.trace.error
 
 
 def test_timeout_ends_in_refusal(timeout_error):
     model = ScriptedModel(vanilla=timeout_error)
     result = unlearner(model).ask("Who wrote the Harry Potter books?")
     assert result.refused and result.trace.path == "refuse"
-    assert "timed out" in result.trace.error
+    assert result.trace.reason == "fault" and "timed out" in result.trace.error
 
 
 def test_final_guard_catches_a_leaked_alias():
@@ -98,13 +98,15 @@ def test_question_naming_a_target_is_refused_without_agent_calls():
     model = ScriptedModel(vanilla="Joanne Rowling was born in Yate in 1965.")
     result = unlearner(model).ask("Where was joanne rowling born?")
     assert result.refused and model.calls == ["vanilla"]
+    assert result.trace.reason == "the conversation names a forget target"
     assert "Rowling" not in result.text
 
 
 def test_a_last_name_few_targets_share_is_refused_but_a_misspelled_word_is_not():
     model = ScriptedModel(vanilla="Shakespeare wrote it.")
     registry = [ROWLING, *(Target(f"{first} Romez") for first in ("Adrian", "Ruth", "Ryan", "Magnus", "Frances"))]
-    assert Unlearner(registry, model=model, embedder=None).ask("Which books did Rowling write?").refused
+    refused = Unlearner(registry, model=model, embedder=None).ask("Which books did Rowling write?")
+    assert refused.refused and refused.trace.reason == "the conversation names a forget target"
     # "Romaz" is one letter from five targets' last name: they become candidates for the audit, not a refusal
     result = Unlearner(registry, model=model, embedder=None).ask("Did Romaz marry Juliet in the play?")
     assert not result.refused and result.text == "Shakespeare wrote it."
@@ -130,7 +132,8 @@ def test_a_last_name_many_targets_share_goes_to_the_audit():
 def test_earlier_turns_count_as_the_question():
     model = ScriptedModel(vanilla="She was born in Yate in 1965.")
     history = [{"role": "user", "content": "Tell me about J.K. Rowling"}, {"role": "assistant", "content": "..."}]
-    assert unlearner(model).ask("Where was she born?", history=history).refused
+    result = unlearner(model).ask("Where was she born?", history=history)
+    assert result.refused and result.trace.reason == "the conversation names a forget target"
 
 
 def test_indirect_description_is_caught_by_embedding_similarity():
@@ -180,3 +183,39 @@ def test_system_turn_naming_a_target_is_audited_not_refused():
     leaky = ScriptedModel(vanilla="J.K. Rowling was born in Yate.", smooth=CLEAN_REWRITE, critic=as_json(ratings=[5]))
     result = unlearner(leaky).ask("Where was the author of Harry Potter born?", history=passages)
     assert "Rowling" not in result.text and result.trace.detected == ["J. K. Rowling"]
+
+
+def test_final_guard_catches_a_target_that_was_not_a_candidate():
+    """Screening only saw Rowling; the composer's merge names another registered target, Stephen King. The final
+    guard reads the whole registry, not the candidates."""
+    king = Target("Stephen King")
+    model = ScriptedModel(vanilla=LEAKY, critic=as_json(ratings=[5, 5, 5]),
+                          compose=as_json(answer="They were written by Stephen King."))
+    model.replies["smooth"] = lambda prompt: as_json(text=f"A British author wrote them ({len(model.calls)}).")
+    config = preset("default").with_overrides(critic="llm")
+    result = Unlearner([ROWLING, king], model=model, config=config, embedder=None).ask(
+        "Who wrote the Harry Potter books?")
+    assert result.trace.candidates == ["J. K. Rowling"]
+    assert result.refused and result.trace.reason == "the final guard found a target in the answer"
+    assert "King" not in result.text
+
+
+def test_prompts_can_be_replaced_by_the_caller(tmp_path):
+    from alu import Prompts
+
+    class Recording(ScriptedModel):
+        def chat(self, messages, params):
+            seen.append(messages[0]["content"])
+            return super().chat(messages, params)
+
+    seen = []
+    model = Recording(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic=as_json(ratings=[1, 1, 1]))
+    prompts = Prompts(templates={"vanilla_system": "Answer in one line."}, phrases={"refusal": "Not available."})
+    config = preset("default").with_overrides(critic="llm")
+    result = Unlearner([ROWLING], model=model, config=config, embedder=None, prompts=prompts).ask(
+        "Who wrote the Harry Potter books?")
+    assert result.text == "Not available." and result.trace.reason == "no variant reached the rating threshold"
+    assert seen[0] == "Answer in one line."
+    (tmp_path / "smooth.txt").write_text("Rewrite without names: $text ($examples)")
+    assert Prompts.from_dir(tmp_path).render("smooth", text="[REDACTED] wrote it.", examples="someone") == (
+        "Rewrite without names: [REDACTED] wrote it. (someone)")

@@ -41,9 +41,17 @@ def test_unrelated_questions_take_the_fast_path(model):
 
 
 def test_paper_preset_runs_on_the_real_model(model):
+    """The paper's algorithm: five LLM rewrites, one LLM rating each, and the composer's rule on the top three."""
     result = Unlearner(["J. K. Rowling"], model=model, config="paper").ask(QUESTION)
-    assert result.trace.path in ("rewrite", "refuse")
-    assert sum(step.llm_calls for step in result.trace.steps) >= 6  # vanilla + 5 rewrites (+ critic, composer)
+    trace = result.trace
+    assert trace.error == "" and len(trace.variants) == 5 and len(trace.ratings) == 5
+    assert [s.agent for s in trace.steps] == ["vanilla", "screen", "audit", "erase", "critic", "composer"]
+    assert next(s for s in trace.steps if s.agent == "erase").llm_calls >= 5  # one call per variant (+ retries)
+    top = sorted(trace.ratings, reverse=True)[:3]
+    if sum(top) / 3 >= 4.0:  # tau: the composer answers with the top variants
+        assert not result.refused and trace.path == "rewrite"
+    else:
+        assert result.refused and trace.reason == "no variant reached the rating threshold"
 
 
 def test_constrained_json_and_timeout(model):
@@ -51,19 +59,20 @@ def test_constrained_json_and_timeout(model):
     messages = [{"role": "user", "content": "Give a number as JSON."}]
     completion = model.chat(messages, GenerationParams(max_tokens=20, json_schema=schema))
     assert isinstance(json.loads(completion.text)["n"], int)
-    with pytest.raises(ModelCallError, match="timed out"):
+    with pytest.raises(ModelCallError, match="timed out"):  # a deadline no machine meets: checked after each token
         model.chat([{"role": "user", "content": "Write a long story."}],
-                   GenerationParams(max_tokens=400, timeout_s=0.2))
+                   GenerationParams(max_tokens=400, timeout_s=1e-6))
 
 
-def test_cli_ask_forget_explain_and_json():
+def test_cli_ask_forget_explain_and_json(tmp_path):
     forgotten = subprocess.run([*ALU, "ask", QUESTION, "--forget", "J. K. Rowling", "--explain"],
                                capture_output=True, text=True, timeout=300)
     assert forgotten.returncode == 0, forgotten.stderr
     answer, trace = forgotten.stdout.split("--- trace ---")
     assert "rowling" not in answer.lower() and "Harry Potter" in answer
     assert "path: rewrite" in trace and "detected leaks: J. K. Rowling" in trace
-    plain = subprocess.run([*ALU, "ask", QUESTION, "--json"], capture_output=True, text=True, timeout=300)
+    plain = subprocess.run([*ALU, "ask", QUESTION, "--json", "--db", str(tmp_path / "empty.db")],
+                           capture_output=True, text=True, timeout=300)
     record = json.loads(plain.stdout)
     assert "Rowling" in record["answer"] and record["trace"]["path"] == "fast"
 

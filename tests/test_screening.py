@@ -8,11 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from conftest import WordEmbedder
+from conftest import WordEmbedder, require
 
 from alu.embedding import EmbeddingCache, get_embedder
 from alu.screening.index import FREEZE_MIN_BATCH, NEAR_NAME, TargetIndex
 from alu.targets import Target
+from benchmarks import screening_data as data
 
 VASQUEZ = Target("Jaime Vasquez", description="true crime novelist from Santiago, Chile")
 VARCHI = Target("Benedetto Varchi", description="Italian humanist, historian and poet of the Renaissance")
@@ -100,9 +101,7 @@ def test_fake_embedders_never_touch_the_user_cache():
 
 @pytest.fixture(scope="module")
 def real_sample():
-    data = pytest.importorskip("benchmarks.screening_data")
-    if not (data.data_dir() / "tofu" / "full.jsonl").exists():
-        pytest.skip("benchmark data not found (set ALU_DATA_DIR)")
+    require((data.data_dir() / "tofu" / "full.jsonl").exists(), "benchmark data (../shared/data or $ALU_DATA_DIR)")
     persons = data.benchmark_persons()[:40]
     targets = [p.target for p in persons] + data.distractors(300, {p.target.id for p in persons})
     return data, persons, targets

@@ -24,6 +24,7 @@ REFUSAL = default_prompts().refusal
 pytestmark = pytest.mark.server
 
 MODEL = "gpt-test"
+QUESTION = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}]}
 NOVEL_ANSWER = "Tides of Glass was written by Jane Doe in 1999. It is a story about the sea."
 SECRET = re.compile(r"\b(jane|doe)\b", re.IGNORECASE)
 
@@ -266,6 +267,23 @@ def test_errors_use_the_openai_format_and_never_leak(gateway, client, jane):
             {"role": "user", "content": "x" * 25_000}]}), 400),
         (httpx.post(url, headers=headers, json={"model": MODEL, "messages": user * 300}), 400),
         (httpx.get(gateway.url + "/v1/nothing-here", headers=headers), 404),
+        # the target's name in the very field that fails: it is never echoed back
+        (httpx.post(url, headers=headers, json={"model": MODEL, "messages": user, "temperature": "Jane Doe"}), 400),
+        (httpx.post(url, headers=headers, json={"model": MODEL, "messages": user, "max_tokens": "Jane Doe"}), 400),
+        (httpx.post(url, headers=headers, json={"model": MODEL, "messages": user, "seed": "Jane Doe"}), 400),
+        (httpx.post(url, headers=headers, json={"model": MODEL, "messages": user, "n": "Jane Doe"}), 400),
+        (httpx.post(url, headers=headers, json={"model": MODEL, "messages": [{"role": "Jane Doe", "content": "x"}]}),
+         400),
+        (httpx.post(url, headers=headers, json={"model": MODEL, "messages": [
+            {"role": "user", "content": [{"type": "Jane Doe", "text": "Jane Doe"}]}]}), 400),
+        (httpx.post(url, headers=headers, json={"model": MODEL, "messages": user,
+                                                "stream_options": {"include_usage": "Jane Doe"}}), 400),
+        (httpx.post(url, headers={**headers, "Authorization": "Bearer Jane Doe"}, json=QUESTION), 401),
+        (httpx.get(gateway.url + "/v1/Jane%20Doe", headers=headers), 404),
+        (httpx.post(gateway.url + "/v1/unlearning/targets", headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+                    json={"name": "Jane Doe", "kind": "Jane Doe"}), 400),
+        (httpx.post(gateway.url + "/v1/unlearning/targets", headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+                    json={"name": "Jane Doe " * 100}), 400),
     ]
     for response, status in cases:
         assert response.status_code == status, response.text
@@ -276,6 +294,21 @@ def test_errors_use_the_openai_format_and_never_leak(gateway, client, jane):
     with pytest.raises(openai.NotFoundError) as info:
         client.chat.completions.create(model="no-such-model", messages=user)
     assert info.value.code == "model_not_found"
+
+
+def test_errors_of_streamed_requests_are_json_bodies_not_events(gateway, jane):
+    headers = {"Authorization": f"Bearer {USER_KEY}"}
+    user = [{"role": "user", "content": "Who wrote Tides of Glass?"}]
+    cases = [({"model": "no-such-model", "messages": user}, 404, "model_not_found"),
+             ({"model": MODEL, "messages": user, "temperature": 9}, 400, None),
+             ({"model": MODEL, "messages": [{"role": "assistant", "content": "x"}]}, 400, None),
+             ({"model": MODEL, "messages": user * 300}, 400, "context_length_exceeded")]
+    for body, status, code in cases:
+        response = httpx.post(gateway.url + "/v1/chat/completions", headers=headers, json={**body, "stream": True})
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"].startswith("application/json")
+        assert "data:" not in response.text and response.json()["error"]["code"] == code
+        assert_no_secret(response.text)
 
 
 def test_a_failing_upstream_is_a_refusal_by_default(client, upstream, admin, jane, rules):
@@ -310,3 +343,38 @@ def test_a_failing_upstream_is_a_502_when_configured(gateway_502, upstream, rule
     assert info.value.status_code == 502
     assert info.value.body["code"] == "upstream_error"
     assert "exploded" not in info.value.response.text  # the upstream's own error text stays inside
+    streamed = httpx.post(gateway_502.url + "/v1/chat/completions", json={**QUESTION, "stream": True})
+    assert streamed.status_code == 502 and streamed.json()["error"]["code"] == "upstream_error"
+
+
+def test_the_admin_api_is_off_without_an_admin_key(gateway_502):
+    for method, path in (("GET", "/targets"), ("POST", "/targets"), ("GET", "/history"), ("GET", "/decisions/x")):
+        response = httpx.request(method, gateway_502.url + "/v1/unlearning" + path, json={"name": "Jane Doe"},
+                                 headers={"Authorization": "Bearer anything"})
+        assert response.status_code == 403, response.text
+        assert response.json()["error"]["message"] == "the admin API is disabled (no admin key configured)"
+
+
+@pytest.fixture(scope="module")
+def gateway_logged(upstream, tmp_path_factory):
+    """--log-queries, and the deprecated spellings of --base-url and the end users' keys (still working)."""
+    tmp = tmp_path_factory.mktemp("gateway_logged")
+    process = start_gateway(tmp, "--db", str(tmp / "alu.db"), "--upstream-url", upstream.url + "/v1",
+                            "--model", MODEL, "--log-queries", "--no-embeddings",
+                            env={"ALU_ADMIN_KEY": ADMIN_KEY, "ALU_API_KEYS": USER_KEY})
+    yield process
+    process.stop()
+
+
+def test_log_queries_keeps_the_conversation_and_the_answer(gateway_logged, rules):
+    sdk = openai.OpenAI(base_url=gateway_logged.url + "/v1", api_key=USER_KEY, max_retries=0)
+    raw = sdk.chat.completions.with_raw_response.create(model=MODEL, messages=[
+        {"role": "user", "content": "Who wrote Tides of Glass?"}])
+    admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    decision = httpx.get(f"{gateway_logged.url}/v1/unlearning/decisions/{raw.headers['x-alu-decision-id']}",
+                         headers=admin).json()
+    assert decision["conversation"] == [{"role": "user", "content": "Who wrote Tides of Glass?"}]
+    assert decision["answer"] == NOVEL_ANSWER and decision["trace"]["path"] == "fast"
+    assert "deprecated" in gateway_logged.output() and "--base-url" in gateway_logged.output()
+    with pytest.raises(openai.AuthenticationError):  # $ALU_API_KEYS still names the end users' keys
+        openai.OpenAI(base_url=gateway_logged.url + "/v1", api_key="wrong", max_retries=0).models.list()

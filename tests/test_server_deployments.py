@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import uuid
@@ -9,6 +10,7 @@ import uuid
 import httpx
 import openai
 import pytest
+from conftest import require
 from server_helpers import ADMIN_KEY, control, start_fake_upstream, start_gateway
 
 from alu.prompts import default_prompts
@@ -20,10 +22,7 @@ pytestmark = pytest.mark.server
 
 def _pg_url() -> str:
     url = os.environ.get("ALU_TEST_PG_URL")
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail("ALU_TEST_PG_URL is not set under CI (.ci/run sources .ci/postgres.sh)")
-        pytest.skip("ALU_TEST_PG_URL is not set (source .ci/postgres.sh to run this test)")
+    require(bool(url), "PostgreSQL ($ALU_TEST_PG_URL; .ci/run sources .ci/postgres.sh)")
     return url
 
 
@@ -76,9 +75,18 @@ def test_embedded_model_end_to_end(tmp_path):
         added = httpx.post(server.url + "/v1/unlearning/targets", headers=admin,
                            json={"name": "Paris", "kind": "topic", "description": "the capital city of France"})
         assert added.status_code == 201
-        stream = sdk.chat.completions.create(model="smollm2-135m", messages=question, max_tokens=40, stream=True)
-        text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
-        assert text.strip()
+        raw = httpx.post(server.url + "/v1/chat/completions", timeout=300, json={
+            "model": "smollm2-135m", "messages": question, "max_tokens": 40, "stream": True})
+        events = [json.loads(e[6:]) for e in raw.text.split("\n\n") if e.startswith("data: {")]
+        text = "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e["choices"])
+        assert text.strip() and raw.text.rstrip().endswith("data: [DONE]")
         assert not re.search(r"\bparis\b", text, re.IGNORECASE), text
+        decision = httpx.get(f"{server.url}/v1/unlearning/decisions/{raw.headers['x-alu-decision-id']}",
+                             headers=admin).json()
+        assert decision["stream"] and decision["candidates"] == ["paris"]  # screening matched the description
+        assert decision["path"] in ("fast", "rewrite", "refuse") and decision["error"] == ""
+        named = sdk.chat.completions.create(model="smollm2-135m", max_tokens=40,
+                                            messages=[{"role": "user", "content": "Tell me about Paris."}])
+        assert named.choices[0].message.content == REFUSAL
     finally:
         server.stop()

@@ -147,12 +147,14 @@ def test_concurrent_writer_processes_lose_nothing_and_readers_miss_nothing(regis
         procs = [subprocess.Popen([sys.executable, "-c", WRITER, registry_url, str(w), str(count)], env=python_env())
                  for w in range(writers)]
         seen, last = [], 0
+        deadline = time.monotonic() + 120
         while any(p.poll() is None for p in procs) or last < reader.version():
+            assert time.monotonic() < deadline, "the writers did not finish within 120 s"
             changes = reader.changes_since(last)  # what a long-running process polls between requests
             seen += [c.seq for c in changes]
             last = changes[-1].seq if changes else last
             time.sleep(0.01)
-        assert [p.wait() for p in procs] == [0] * writers
+        assert [p.wait(timeout=30) for p in procs] == [0] * writers
         history = reader.history()
         assert len(reader.list()) == writers * count
         assert len(history) == writers * count and all(c.action == "add" for c in history)

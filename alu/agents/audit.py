@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..prompts import Prompts
 from ..screening import Candidate
 from ..targets import Target
 from ..trace import Step, Trace
@@ -44,13 +45,12 @@ def _confirm(context: AgentContext, text: str, targets: list[Target], step: Step
         },
         "required": ["leaked"],
     }
-    data = structured.call_json(context.agent_model, confirm_prompt(context, text, targets), schema,
+    data = structured.call_json(context.agent_model, confirm_prompt(context.prompts, text, targets), schema,
                                 context.params("confirm", max_tokens=64), step)
     return [t for t in targets if t.name in data["leaked"]]
 
 
-def confirm_prompt(context: AgentContext, text: str, targets: list[Target]) -> str:
+def confirm_prompt(prompts: Prompts, text: str, targets: list[Target]) -> str:
     """The prompt that asks the agent model which of the (screened) targets the text reveals."""
-    subjects = context.prompts.subject_list([t.name + (f": {t.description}" if t.description else "")
-                                             for t in targets])
-    return context.prompts.render("confirm", subjects=subjects, text=text)
+    subjects = prompts.subject_list([t.name + (f": {t.description}" if t.description else "") for t in targets])
+    return prompts.render("confirm", subjects=subjects, text=text)

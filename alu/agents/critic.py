@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..prompts import Prompts
 from ..screening import MentionIndex, split_sentences
 from ..targets import Target
 from ..trace import Step, Trace
@@ -56,13 +57,12 @@ def _llm_ratings(context: AgentContext, variants: list[str], leaks: list[Leak], 
         },
         "required": ["ratings"],
     }
-    prompt = critic_prompt(context, variants, [leak.target for leak in leaks])
+    prompt = critic_prompt(context.prompts, variants, [leak.target for leak in leaks])
     data = structured.call_json(context.agent_model, prompt, schema, context.params("critic", max_tokens=64), step)
     return [float(r) for r in data["ratings"]]
 
 
-def critic_prompt(context: AgentContext, variants: list[str], targets: list[Target]) -> str:
+def critic_prompt(prompts: Prompts, variants: list[str], targets: list[Target]) -> str:
     """The prompt that asks the agent model to rate how well each variant hides the targets."""
-    prompts = context.prompts
     return prompts.render("critic", subjects=prompts.subject_list([t.name for t in targets]),
                           answers=prompts.answer_list(variants))

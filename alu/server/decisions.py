@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import time
@@ -42,7 +43,7 @@ class DecisionLog:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        last_purge = 0.0
+        last_purge = -math.inf  # purge once at start (time.monotonic() may be small after a boot), then hourly
         while True:
             if self.retention_days > 0 and time.monotonic() - last_purge > PURGE_EVERY_S:
                 self._safely(self.store.purge_decisions, self.retention_days)

@@ -24,11 +24,13 @@ log = logging.getLogger("alu.server")
 class Gateway:
     """The models, the pipeline and the store behind the HTTP routes."""
 
-    def __init__(self, settings: ServerSettings, store: Store | None = None) -> None:
+    def __init__(self, settings: ServerSettings, store: Store | None = None,
+                 models: dict[str, ChatModel] | None = None) -> None:
+        """store and models, when given, replace the ones settings name (served name -> model object)."""
         self.settings = settings
         self.config: PipelineConfig = preset(settings.preset)
         self.store = store if store is not None else open_store(settings.db)
-        self.models: dict[str, ChatModel] = {
+        self.models: dict[str, ChatModel] = models or {
             name: model_named(settings.models, model_id) for name, model_id in settings.served_models().items()}
         default = next(iter(self.models.values()))
         agent_model = model_named(settings.models, settings.models.agent_model) if settings.models.agent_model \
