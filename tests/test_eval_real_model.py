@@ -6,16 +6,13 @@ import pytest
 from click.testing import CliRunner
 
 from alu.cli import main
-from alu.eval.data import default_data_dir
-
-pytestmark = [pytest.mark.model,
-              pytest.mark.skipif(default_data_dir() is None, reason="benchmark data not found")]
 
 ARGS = ["eval", "tofu", "--limit", "2", "--split-limit", "real_authors=1", "--split-limit", "world_facts=0",
         "--methods", "vanilla,filter,alu", "--model", "smollm2-135m", "--max-tokens", "48", "--no-progress"]
 
 
-def test_eval_tofu_on_the_real_model_writes_every_output_and_resumes(tmp_path):
+@pytest.mark.model
+def test_eval_tofu_on_the_real_model_writes_every_output_and_resumes(tmp_path, benchmark_data):
     out = tmp_path / "tofu"
     result = CliRunner().invoke(main, [*ARGS, "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 from ..errors import ConfigError
@@ -11,13 +12,13 @@ from ..settings import setting
 METHODS = ("vanilla", "prompt", "filter", "icul", "alu-paper", "alu")
 
 
-def pairs(values: tuple[str, ...]) -> dict[str, int]:
-    """`NAME=N` pairs as a mapping."""
+def pairs(values: tuple[str, ...], option: str) -> dict[str, int]:
+    """`NAME=N` pairs as a mapping (option: the option they came from, for the error message)."""
     found = {}
     for value in values:
         key, sep, number = value.partition("=")
         if not sep or not number.isdigit():
-            raise ConfigError(f"limits take NAME=N, got {value!r}")
+            raise ConfigError(f"{option} takes NAME=N, got {value!r}")
         found[key.strip()] = int(number)
     return found
 
@@ -39,9 +40,11 @@ class EvalSettings:
     methods: str = setting("", metavar="LIST", help="Comma-separated: vanilla, prompt, filter, icul, alu-paper, alu "
                            "(default: all of them; for scale: alu,alu-paper,prompt).")
     limit: int | None = setting(None, minimum=1, help="Items per split (default: all).")
-    split_limit: dict[str, int] = setting(default_factory=dict, parse=pairs, metavar="SPLIT=N",
+    split_limit: dict[str, int] = setting(default_factory=dict, parse=partial(pairs, option="--split-limit"),
+                                          metavar="SPLIT=N",
                                           help="Items for one split (repeatable).")
-    method_limit: dict[str, int] = setting(default_factory=dict, parse=pairs, metavar="METHOD[@SPLIT]=N",
+    method_limit: dict[str, int] = setting(default_factory=dict, parse=partial(pairs, option="--method-limit"),
+                                           metavar="METHOD[@SPLIT]=N",
                                            help="Run a slow method on the first N items of each split (or of one "
                                            "split) only (repeatable).")
     knowledge: bool = setting(True, help="Give each question its retrieved passages (TOFU, WPU); off for a backbone "
