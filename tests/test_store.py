@@ -225,3 +225,15 @@ def test_open_store_resolution(tmp_path, monkeypatch):
     with pytest.raises(StoreError, match="cannot connect") as failure:
         open_store("postgresql://user:secret@127.0.0.1:1/nodb")
     assert "secret" not in str(failure.value)
+
+
+def test_migrations_out_of_sequence_are_an_error_not_an_assert(tmp_path, monkeypatch):
+    from alu.store import sql
+
+    folder = tmp_path / "migrations" / "sqlite"
+    folder.mkdir(parents=True)
+    (folder / "0001_init.sql").write_text("CREATE TABLE a (x INTEGER)")
+    (folder / "0003_gap.sql").write_text("CREATE TABLE b (x INTEGER)")
+    monkeypatch.setattr(sql.resources, "files", lambda package: tmp_path)
+    with pytest.raises(StoreError, match="numbered 0001, 0002"):
+        sql._migrations("sqlite")

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from ..errors import ConfigError
-from ..eval.settings import METHODS, EvalSettings, method_list
+from ..eval.methods import METHODS
+from ..eval.settings import EvalSettings, method_list
 from ..models import ModelSettings
 from .options import settings_options
 

@@ -8,8 +8,7 @@ from typing import Literal
 
 from ..errors import ConfigError
 from ..settings import setting
-
-METHODS = ("vanilla", "prompt", "filter", "icul", "alu-paper", "alu")
+from .methods import METHODS
 
 
 def pairs(values: tuple[str, ...], option: str) -> dict[str, int]:
