@@ -34,7 +34,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(getattr(config, "alu_tmp", ""), ignore_errors=True)
 
 
-class UnscriptedCall(BaseException):  # noqa: N818 - a BaseException: the pipeline's fail-closed handler cannot
+class UnscriptedCall(BaseException):
     """An agent called that the test gave no reply for. Not an Exception: no fail-closed handler turns it into a
     refusal, so the test fails instead of passing on a harness fault."""
 

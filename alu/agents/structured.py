@@ -14,10 +14,9 @@ from ..trace import Step
 _OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
 
-def call(model: ChatModel, prompt: str, params: GenerationParams, step: Step, system: str | None = None) -> Completion:
+def call(model: ChatModel, prompt: str, params: GenerationParams, step: Step) -> Completion:
     """One model call, its cost added to the step."""
-    messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
-    completion = model.chat(messages, params)
+    completion = model.chat([{"role": "user", "content": prompt}], params)
     step.llm_calls += 1
     step.latency_s += completion.latency_s
     step.prompt_tokens += completion.prompt_tokens

@@ -37,8 +37,7 @@ def _run(build_suite: Callable, settings: EvalSettings, models: ModelSettings, g
         raise ConfigError("--out DIR is required: where the results go (re-running with the same one resumes)")
     methods = list(method_list(settings.methods or default_methods))
     source = Source(Path(settings.data_dir) if settings.data_dir else None, settings.source)
-    limits = settings.split_limit
-    suite = build_suite(source, settings.limit, limits)
+    suite = build_suite(source, settings.limit, settings.split_limit)
     if not settings.knowledge:
         suite = suites.without_knowledge(suite)
     if settings.max_tokens is not None:

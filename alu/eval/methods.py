@@ -181,10 +181,9 @@ class ALU:
         self.unlearner = Unlearner(setup.targets, model=setup.model, config=config,
                                    embedder=setup.embedder if setup.embedder is not None else False,
                                    prompts=setup.prompts)
-        self.prompts = setup.prompts
 
     def answer(self, item: Item) -> Answer:
-        result = self.unlearner.ask(item.query, history=knowledge_messages(item, self.prompts))
+        result = self.unlearner.ask(item.query, history=knowledge_messages(item, self.unlearner.prompts))
         trace = result.trace
         summary = {"path": trace.path, "reason": trace.reason, "candidates": trace.candidates,
                    "detected": trace.detected, "ratings": trace.ratings, "error": trace.error,

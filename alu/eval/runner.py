@@ -14,7 +14,7 @@ from pathlib import Path
 from ..config import preset
 from ..embedding import TextEncoder
 from ..errors import AluError
-from ..models import ChatModel, ModelSettings, get_model
+from ..models import ChatModel, ModelSettings, model_named
 from . import methods as methods_mod
 from .data import Item
 from .methods import Answer, MemoModel, Setup
@@ -35,8 +35,7 @@ class Backbone:
 def backbone_of(settings: ModelSettings) -> Backbone:
     """The backbone that model settings name: an embedded model, or a model served at base_url."""
     identity = f"{settings.model}@{settings.base_url or 'local'}"
-    return Backbone(identity, lambda: get_model(settings.model, settings.base_url, settings.api_key,
-                                                n_ctx=settings.n_ctx))
+    return Backbone(identity, lambda: model_named(settings, settings.model))
 
 
 class JsonlCache:
