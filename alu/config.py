@@ -21,6 +21,10 @@ class PipelineConfig:
     max_tokens: int = setting(256, minimum=1, help="Maximum tokens of the governed model's answer.")
     agent_max_tokens: int = 256
     timeout_s: float = 120.0  # per model call
+    max_answer_chars: int = setting(
+        100_000, minimum=1, help="Longest answer of the governed model that is screened; a longer one is refused.")
+    max_conversation_chars: int = setting(
+        200_000, minimum=1, help="Longest conversation (all messages together) accepted.")
     # What the agents combine. `hybrid` = deterministic matching + embeddings + the LLM; `llm` = the LLM alone.
     detection: str = "hybrid"
     erase: str = "hybrid"

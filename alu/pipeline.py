@@ -135,10 +135,10 @@ class Unlearner:
     def _prepare(self, query: str, history: list[Message] | None, config: PipelineConfig | None,
                  model: ChatModel | None) -> _Request:
         """Check the input (ConfigError) and pick the models and settings of one request."""
-        history = _check_input(query, history)
         context = self.context
         if config is not None or model is not None:
             context = replace(context, config=config or self.config, vanilla_model=model or self.model)
+        history = _check_input(query, history, context.config)
         return _Request(query, history, context, Trace())
 
     def _finish(self, request: _Request, answer: str, sync: bool) -> Result:
@@ -158,6 +158,8 @@ class Unlearner:
         """The data path after the governed model's answer: screen -> audit -> erase -> critic -> composer -> final
         guard. None means refuse (the trace says why)."""
         config = context.config
+        if len(answer) > config.max_answer_chars:  # screened in linear time, but not without bound
+            return _refuse(trace, "the answer is longer than max_answer_chars")
         # The whole conversation counts as the question: earlier user turns, and earlier assistant turns too, since
         # a client can paste a leaked answer back into its history. System turns are the deployer's own material
         # (instructions, retrieved passages): a target they name becomes a candidate the audit checks the answer
@@ -240,10 +242,12 @@ def check_query(query: str) -> None:
         raise ConfigError(f"the query is longer than {MAX_QUERY_CHARS} characters")
 
 
-def _check_input(query: str, history: list[Message] | None) -> list[Message]:
+def _check_input(query: str, history: list[Message] | None, config: PipelineConfig) -> list[Message]:
     check_query(query)
     history = list(history or [])
     for message in history:
         if message.get("role") not in ("user", "assistant", "system") or not isinstance(message.get("content"), str):
             raise ConfigError("history messages need a role (user, assistant or system) and text content")
+    if len(query) + sum(len(m["content"]) for m in history) > config.max_conversation_chars:
+        raise ConfigError(f"the conversation is longer than {config.max_conversation_chars} characters")
     return history

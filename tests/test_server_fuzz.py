@@ -14,7 +14,7 @@ pytestmark = pytest.mark.server
 def fuzz_server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzz")
     upstream = start_fake_upstream(tmp)
-    server = start_gateway(tmp, "--db", str(tmp / "alu.db"), "--base-url", upstream.url + "/v1",
+    server = start_gateway(tmp, "--api-docs", "--db", str(tmp / "alu.db"), "--base-url", upstream.url + "/v1",
                            "--model", "gpt-test", "--no-embeddings", env={"ALU_ADMIN_KEY": ADMIN_KEY})
     yield server
     server.stop()

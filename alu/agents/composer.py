@@ -9,6 +9,7 @@ from ..screening import MentionIndex
 from ..trace import Trace
 from . import structured
 from .base import AgentContext, is_clean
+from .critic import VETO
 
 
 def compose(context: AgentContext, query: str, variants: list[str], ratings: list[float], guard: MentionIndex,
@@ -16,8 +17,14 @@ def compose(context: AgentContext, query: str, variants: list[str], ratings: lis
     """Merge the top-j variants when their mean rating reaches tau; None means refuse."""
     step = trace.step("composer")
     config = context.config
-    order = sorted(range(len(variants)), key=lambda i: -ratings[i])[: config.j]
+    order = sorted(range(len(variants)), key=lambda i: -ratings[i])
+    if config.critic == "hybrid":  # a vetoed variant is never merged, nor counted in the mean
+        order = [i for i in order if ratings[i] > VETO]
+    order = order[: config.j]
     trace.chosen = order
+    if not order:
+        step.detail["result"] = "every variant was vetoed"
+        return None
     mean = float(np.mean([ratings[i] for i in order]))
     step.detail["mean_top_j"] = mean
     if mean < config.tau:

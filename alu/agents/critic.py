@@ -11,23 +11,39 @@ from ..trace import Step, Trace
 from . import structured
 from .base import AgentContext, Leak
 
+VETO = 1.0  # the rating of a variant in which some signal found a leak: the composer never uses it
+
 
 def critic(context: AgentContext, variants: list[str], leaks: list[Leak], guard: MentionIndex,
            trace: Trace) -> list[float]:
-    """A 1-5 rating per variant (5 = no trace of any leaked target)."""
+    """A 1-5 rating per variant (5 = no trace of any leaked target). In the hybrid critic, a variant that any signal
+    finds leaking (the deterministic guard, embedding similarity at the leak threshold, or an LLM rating of 1) is
+    rated VETO, whatever the others say."""
     step = trace.step("critic")
     config = context.config
     weight = config.critic_llm_weight if config.critic == "hybrid" else 1.0
     llm = _llm_ratings(context, variants, leaks, step) if weight > 0 else [5.0] * len(variants)
     if config.critic == "llm":
         return llm
-    ratings = []
+    ratings, vetoes = [], []
     similarity = _similarity_ratings(context, variants, leaks)
     for variant, sim_rating, llm_rating in zip(variants, similarity, llm, strict=True):
-        leaked = bool(guard.find(variant))
-        ratings.append(1.0 if leaked else round((1 - weight) * sim_rating + weight * llm_rating, 3))
-    step.detail.update(similarity_ratings=similarity, llm_ratings=llm)
+        veto = _veto(variant, sim_rating, llm_rating, guard)
+        vetoes.append(veto)
+        ratings.append(VETO if veto else round((1 - weight) * sim_rating + weight * llm_rating, 3))
+    step.detail.update(similarity_ratings=similarity, llm_ratings=llm, vetoes=vetoes)
     return ratings
+
+
+def _veto(variant: str, sim_rating: float, llm_rating: float, guard: MentionIndex) -> str | None:
+    """Which signal finds a leak in the variant (None: none does). A leak found by one signal is not averaged away."""
+    if guard.find(variant):
+        return "a target is mentioned"
+    if sim_rating <= VETO:
+        return "a sentence is as close to a target as a leak"
+    if llm_rating <= VETO:
+        return "the critic model rated it 1"
+    return None
 
 
 def _similarity_ratings(context: AgentContext, variants: list[str], leaks: list[Leak]) -> list[float]:

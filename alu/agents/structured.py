@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import ModelCallError
-from ..models.base import ChatModel, Completion, GenerationParams
+from ..models.base import ChatModel, Completion, GenerationParams, checked_text
 from ..trace import Step
 
 _OBJECT = re.compile(r"\{.*\}", re.DOTALL)
@@ -29,7 +29,7 @@ def call_json(model: ChatModel, prompt: str, schema: dict[str, Any], params: Gen
     attempts = (params, replace(params, temperature=0.0, seed=params.seed + 1))
     for attempt in attempts:
         completion = call(model, prompt, replace(attempt, json_schema=schema), step)
-        data = parse_json(completion.text)
+        data = parse_json(checked_text(completion.text))
         if data is not None and conforms(data, schema):
             return data
     raise ModelCallError("agent output did not match its schema twice")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import ModelCallError
-from ..models.base import Completion, GenerationParams, Message
+from ..models.base import Completion, GenerationParams, Message, checked_text
 from ..trace import Step
 from .base import AgentContext
 
@@ -18,9 +18,11 @@ def vanilla_request(context: AgentContext, query: str, history: list[Message]) -
 
 
 def vanilla_answer(completion: Completion, step: Step) -> str:
-    """The answer of the governed model's completion, recorded in its step."""
+    """The answer of the governed model's completion, recorded in its step; ModelCallError for an empty answer or
+    one that is no valid Unicode."""
     step.llm_calls, step.latency_s = 1, completion.latency_s
     step.prompt_tokens, step.completion_tokens = completion.prompt_tokens, completion.completion_tokens
-    if not completion.text.strip():
+    text = checked_text(completion.text)
+    if not text.strip():
         raise ModelCallError("the model returned an empty answer")
-    return completion.text.strip()
+    return text.strip()

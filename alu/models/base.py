@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from ..errors import ModelCallError
+
 Message = dict[str, str]
 
 
@@ -67,3 +69,13 @@ class LoadableModel(Protocol):
     """A backend that loads its weights into memory: warm_up() does it now rather than on the first request."""
 
     def warm_up(self) -> None: ...
+
+
+def checked_text(text: str) -> str:
+    """A model's output, when it is valid Unicode (no lone surrogate): ModelCallError otherwise, so the request is
+    refused rather than failing when the answer is written out."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ModelCallError("the model returned invalid Unicode") from None
+    return text

@@ -251,7 +251,7 @@ class TargetIndex:
         last name (also masked) of at least 3 letters that at most NAMED_MAX_SHARED targets share. A misspelled
         single word ("Romaz" for a target named Romez), a short last name ("Li") and a last name that many targets
         share ("Smith" in a large registry) only make the targets candidates for the audit."""
-        mentions = self.mentions.find_in_tokens(tokens)
+        mentions = self.mentions.find_shared(text, tokens)
         counts = Counter()
         for mention in mentions:
             counts[mention.start, mention.end] += len(mention.target_ids)

@@ -11,25 +11,33 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from itertools import chain, groupby, product
 
 from anyascii import anyascii
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from ..targets import Target
+from .reading import View, clean, decoded, rendered
 
 MASK_CHARS = "*_"
+_KANA_MARKS = "\u3099\u309a"
 _TOKEN = re.compile(r"[^\W_]+(?:[*_]+[^\W_]*)*|[*_]+[^\W_]+(?:[*_]+[^\W_]*)*", re.UNICODE)
 _NAME_SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "phd", "md"}
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 FUZZY_MIN_LEN = 5  # shortest indexed token a misspelling (substitution, missing letter) may stand for
+INITIAL_FUZZY_MIN_LEN = 6  # shortest misspelled word starting a sentence that may stand for a name
 SHORT_MIN_LEN = 4  # shortest indexed token a masked token or a token with one extra letter may stand for
+LOWER_LAST_NAME = 5  # shortest last name found in lower case
 SHORT_LAST_NAME = 3  # last names shorter than this ("Li", "Yu") count only inside a sentence, not as its first word
 _SENTENCE_END = ".!?:;\"'“‘(\n"
 _INITIAL_DOT = re.compile(r"(?:^|[^\w])[^\W\d_]\.$")  # a single letter and its dot: "B."
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+SPACED_MIN_RUN = 3  # single letters in a row, spaced apart, read as one word
+SQUASHED_MIN_LEN = 6  # shortest name written without spaces ("JKRowling") that is looked up as one word
+INITIALS_MIN_LEN = 3  # shortest initials of a person ("JKR") that count as a mention, written in capitals
 
 
 @dataclass(frozen=True)
@@ -62,27 +70,74 @@ class Token:
     norm: str
     start: int
     end: int
-    capitalized: bool
+    capitalized: bool  # starts with a capital letter, a mask character, or a letter of a script without case
     initial: bool = False  # the first word of the text or of a sentence
+    upper: bool = False  # two letters or more, all capitals ("JKR")
+    foreign: bool = False  # letters of another script than Latin ("Роулинг", "罗琳"): folded by transliteration
 
 
 def fold(text: str) -> str:
     """Case-fold, strip diacritics, and spell other scripts in Latin letters ("Абилов" -> "abilov"), so a name
     written in Cyrillic, Greek, ... is found by the same lookups (and misspelling index) as its Latin form."""
+    if text.isascii():
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    # diacritics go; kana voicing marks stay, they are part of the syllable ("グ" is "gu", not "ku")
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch) or ch in _KANA_MARKS).casefold()
     if folded.isascii():
         return folded
-    return "".join(ch for ch in anyascii(folded).casefold() if ch.isalnum() or ch in MASK_CHARS)
+    return "".join(ch for ch in anyascii(unicodedata.normalize("NFC", folded)).casefold()
+                   if ch.isalnum() or ch in MASK_CHARS)
 
 
 def tokenize(text: str) -> list[Token]:
     """Word tokens with their spans; apostrophes, hyphens and dots split tokens, mask characters do not."""
-    return [
-        Token(fold(m.group()), m.start(), m.end(), m.group()[:1].isupper() or m.group()[:1] in MASK_CHARS,
-              _starts_sentence(text, m.start()))
-        for m in _TOKEN.finditer(text)
-    ]
+    return [_token(m.group(), m.start(), m.end(), text) for m in _TOKEN.finditer(text)]
+
+
+def _token(word: str, start: int, end: int, text: str) -> Token:
+    first = word[0]
+    capitalized = first.isupper() or first in MASK_CHARS or (first.isalpha() and not first.islower())
+    foreign = not word.isascii() and any(ch.isalpha() and not _latin(ch) for ch in word)
+    upper = len(word) > 1 and word.isupper() and word.isalpha()
+    return Token(fold(word), start, end, capitalized, _starts_sentence(text, start), upper, foreign)
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() or unicodedata.name(char, "").startswith("LATIN")
+
+
+def reader_tokens(text: str, tokens: list[Token]) -> list[Token]:
+    """The words a reader makes of a text's tokens that its tokens do not have: words written together split where
+    the case changes ("JKRowling" -> "JK", "Rowling"; "ProjectNightingale"), and letters spaced apart joined into one
+    word ("R o w l i n g")."""
+    parts = []
+    for token in tokens:
+        word = text[token.start : token.end]
+        pieces = list(_CAMEL.finditer(word)) if word.isalnum() and word.isascii() else []
+        if len(pieces) > 1:
+            parts += [_token(p.group(), token.start + p.start(), token.start + p.end(), text) for p in pieces]
+    return sorted([*parts, *_joined_spaced(tokens, text)], key=lambda t: (t.start, t.end))
+
+
+def _joined_spaced(tokens: list[Token], text: str) -> list[Token]:
+    """Runs of SPACED_MIN_RUN single letters or more, a few spaces or marks apart on one line, as one token each."""
+    joined, run = [], []
+    for token in [*tokens, None]:
+        single = token is not None and token.end - token.start == 1 and token.norm.isalpha()
+        if single and run and _gap(text, run[-1].end, token.start):
+            run.append(token)
+            continue
+        if len(run) >= SPACED_MIN_RUN:
+            joined.append(Token("".join(t.norm for t in run), run[0].start, run[-1].end, run[0].capitalized,
+                                run[0].initial, all(text[t.start].isupper() for t in run)))
+        run = [token] if single else []
+    return joined
+
+
+def _gap(text: str, start: int, end: int) -> bool:
+    gap = text[start:end]
+    return 0 < len(gap) <= 3 and "\n" not in gap and not any(ch.isalnum() for ch in gap)
 
 
 def _starts_sentence(text: str, start: int) -> bool:
@@ -100,6 +155,15 @@ def common_words() -> frozenset[str]:
 def known_words() -> frozenset[str]:
     """Correctly spelled words of 4 letters or more, names included (alu/screening/data/known_words.txt)."""
     return _word_list("known_words.txt")
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """English words as a dictionary writes them in lower case (Webster's 2nd edition word list, packaged by
+    english-words): "smith", "price" and "brown" are words, "einstein" and "rowling" are not."""
+    from english_words import get_english_words_set
+
+    return frozenset(w for w in get_english_words_set(["web2"], lower=False, alpha=True) if w.islower())
 
 
 @cache
@@ -126,8 +190,17 @@ def name_variants(target: Target) -> list[tuple[tuple[str, ...], str]]:
         if joined != tokens:
             variants.append((joined, form))
     if target.kind == "person":
-        variants.extend((last, "last_name") for last in _last_names(target.name))
+        for form_text in target.surface_forms:
+            variants.extend((last, "last_name") for last in _last_names(form_text))
+        variants.extend(((initials,), "initials") for initials in _initials(target.name))
     return list(dict.fromkeys(variants))
+
+
+def _initials(name: str) -> list[str]:
+    """A person's initials ("jkr" for J. K. Rowling), when there are INITIALS_MIN_LEN or more."""
+    words = [w for w in re.split(r"[\s.]+", name.strip()) if w and fold(w) not in _NAME_SUFFIXES]
+    letters = "".join(fold(w)[:1] for w in words)
+    return [letters] if len(letters) >= INITIALS_MIN_LEN and letters.isalpha() else []
 
 
 def _join_initials(tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -165,6 +238,9 @@ class MentionIndex:
         self._by_gram: dict[str, set[str]] = defaultdict(set)  # letter pairs and anchored first/last letters
         self._variants: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         self._initials: dict[tuple[tuple[str, int], ...], set[str]] = defaultdict(set)  # "B**** M******" masks
+        self._acronyms: dict[str, set[str]] = defaultdict(set)  # a person's initials ("jkr") -> ids
+        self._squashed: dict[str, dict[str, set[str]]] = defaultdict(dict)  # "jkrowling" -> form -> ids
+        self._sounds: dict[str, set[str]] = defaultdict(set)  # sound key (and its deletes) -> indexed tokens
         self.max_len = 1
         for target in targets:
             self.add(target)
@@ -181,7 +257,12 @@ class MentionIndex:
         variants = name_variants(target)
         self._variants[target.id] = variants
         for tokens, form in variants:
+            if form == "initials":
+                self._acronyms[tokens[0]].add(target.id)
+                continue
             self._exact[tokens].setdefault(form, set()).add(target.id)
+            if len(tokens) > 1 and len(squashed := "".join(tokens)) >= SQUASHED_MIN_LEN:
+                self._squashed[squashed].setdefault(form, set()).add(target.id)
             if len(tokens) > 1:
                 self._by_first[tokens[0]].add(tokens)
                 self._by_pair[tokens[:2]].add(tokens)
@@ -196,10 +277,16 @@ class MentionIndex:
                 if len(token) >= FUZZY_MIN_LEN:
                     for deleted in _deletes(token):
                         self._deletes[deleted].add(token)
+                    for key in _sound_keys(sound(token)):
+                        self._sounds[key].add(token)
 
     def remove(self, target_id: str) -> None:
         """Forget a target's variants. Shared tokens stay indexed (harmless: lookups verify)."""
         for tokens, form in self._variants.pop(target_id, []):
+            if form == "initials":
+                self._acronyms[tokens[0]].discard(target_id)
+                continue
+            _discard(self._squashed.get("".join(tokens), {}), form, target_id)
             owners = self._exact.get(tokens, {})
             if target_id in owners.get(form, ()):
                 owners[form].discard(target_id)
@@ -216,29 +303,58 @@ class MentionIndex:
         """All mentions in text, one per target, in order of position (see find_shared)."""
         return [mention for shared in self.find_shared(text) for mention in shared.mentions()]
 
-    def find_shared(self, text: str) -> list[SharedMention]:
+    def find_shared(self, text: str, tokens: list[Token] | None = None) -> list[SharedMention]:
         """All mentions in text, one per span and form, in order of position: the cost does not grow with the
         number of targets that share a name.
+
+        The text is read the way a reader reads it (see alu.screening.reading): cleaned of invisible characters and
+        encodings, rendered without markup, look-alike letters and leetspeak, and decoded (reversed, ROT13, base64,
+        hex); a mention in any of these views counts, at the span of the text it came from. tokens: the text's own
+        tokens, when the caller has them already.
 
         A target mentioned exactly by a span is not also mentioned by it misspelled or masked. A last name,
         misspelling or masking inside a longer full-name or alias mention is dropped: in "Bao Nguyen", "Nguyen"
         does not refer to another target named Nguyen."""
-        return self.find_in_tokens(tokenize(text))
+        if not self._variants:
+            return []
+        main = clean(text)
+        if tokens is None or main.text != text:
+            tokens = tokenize(main.text)
+        found = self._in_view(main, tokens)
+        render = rendered(main)
+        render_tokens = tokens if render is main else tokenize(render.text)
+        words = reader_tokens(render.text, render_tokens)
+        if render is not main:
+            found += self._in_view(render, render_tokens)
+        if words:
+            found += self._in_view(render, words)
+        for view in decoded(main):
+            found += self._in_view(view, tokenize(view.text))
+        return _merged(found)
+
+    def _in_view(self, view: View, tokens: list[Token]) -> list[SharedMention]:
+        """Mentions in one view's tokens, at their spans in the original text."""
+        found = self.find_in_tokens(tokens) + self._find_squashed(tokens) + self._find_acronyms(tokens)
+        return [replace(m, start=start, end=end) for m in found for start, end in [view.span(m.start, m.end)]]
 
     def find_in_tokens(self, tokens: list[Token]) -> list[SharedMention]:
-        """find_shared over a text already tokenized (spans are positions in that text)."""
-        claimed: dict[tuple[int, int], set[str]] = defaultdict(set)
-        found: dict[tuple[int, int, str], set[str]] = {}
-        for mention in self._find_exact(tokens) + self._find_fuzzy(tokens) + self._find_initials(tokens):
-            span = (mention.start, mention.end)
-            fresh = mention.target_ids - claimed[span]
-            if fresh:
-                claimed[span] |= fresh
-                found.setdefault((*span, mention.form), set()).update(fresh)
-        named = [(start, end) for start, end, form in found if form in ("name", "alias")]
-        kept = [SharedMention(frozenset(ids), start, end, form) for (start, end, form), ids in found.items()
-                if form in ("name", "alias") or not _inside_longer(start, end, named)]
-        return sorted(kept, key=lambda m: (m.start, -m.end))
+        """Mentions in a text already tokenized, as it is written (spans are positions in that text)."""
+        return _merged(self._find_exact(tokens) + self._find_fuzzy(tokens) + self._find_initials(tokens))
+
+    def _find_squashed(self, tokens: list[Token]) -> list[SharedMention]:
+        """Names written as one word: "JKRowling", "#ProjectNightingale", "J_K_Rowling", "R o w l i n g"."""
+        mentions = []
+        for token in tokens:
+            if len(token.norm) >= SQUASHED_MIN_LEN:
+                owners = self._squashed.get(token.norm.replace("*", "").replace("_", ""), {})
+                mentions += [SharedMention(frozenset(ids), token.start, token.end, form)
+                             for form, ids in owners.items() if ids]
+        return mentions
+
+    def _find_acronyms(self, tokens: list[Token]) -> list[SharedMention]:
+        """A person's initials written in capitals ("JKR")."""
+        return [SharedMention(frozenset(ids), t.start, t.end, "initials") for t in tokens
+                if t.upper and (ids := self._acronyms.get(t.norm))]
 
     def _find_exact(self, tokens: list[Token]) -> list[SharedMention]:
         """Exact lookups of every token sequence. A last name inside a full name or alias is skipped here already
@@ -294,8 +410,9 @@ class MentionIndex:
     def _aligned(self, variant: tuple[str, ...], span: list[Token]) -> list[SharedMention]:
         """The mention of the variant's targets by a misspelled or masked span (none or one)."""
         form = "masked" if any(ch in t.norm for t in span for ch in MASK_CHARS) else "fuzzy"
-        if form == "fuzzy" and len(span) == 1 and (span[0].initial or span[0].norm in known_words()):
-            return []  # a sentence's first word is capitalised anyway; "Prize" is a word, not a misspelled "Price"
+        if form == "fuzzy" and len(span) == 1 and (span[0].norm in known_words() or (
+                span[0].initial and len(span[0].norm) < INITIAL_FUZZY_MIN_LEN)):
+            return []  # "Prize" is a word, not a misspelled "Price"; any word starting a sentence is capitalised
         ids = frozenset().union(*self._exact.get(variant, {}).values())
         return [SharedMention(ids, span[0].start, span[-1].end, form)] if ids else []
 
@@ -330,6 +447,8 @@ class MentionIndex:
             if pattern is not None:
                 alts |= {v for v in self._mask_candidates(token.norm) if pattern.fullmatch(v)}
             return alts
+        if token.foreign:
+            alts |= self._sounding(token.norm)
         if len(token.norm) < FUZZY_MIN_LEN or token.norm in self._tokens:
             return alts
         candidates = set(self._deletes.get(token.norm, ()))
@@ -338,8 +457,18 @@ class MentionIndex:
             if len(deleted) >= SHORT_MIN_LEN and deleted in self._tokens:
                 candidates.add(deleted)
         limit = 1 if len(token.norm) < 9 else 2
-        alts |= {c for c in candidates if Levenshtein.distance(token.norm, c) <= limit}
+        alts |= {c for c in candidates if OSA.distance(token.norm, c) <= limit}
         return alts
+
+    def _sounding(self, norm: str) -> set[str]:
+        """Indexed tokens that sound like a word transliterated from another script."""
+        key = sound(norm)
+        if len(key) < SOUND_MIN_LEN:
+            return set()
+        found = set()
+        for probe in _sound_keys(key) | {key}:
+            found |= {t for t in self._sounds.get(probe, ()) if _close(sound(t), key)}
+        return found
 
     def _mask_candidates(self, masked: str) -> set[str]:
         """Indexed tokens that have every letter, letter pair and anchor of the masked token and a plausible length
@@ -354,6 +483,71 @@ class MentionIndex:
         return {t for t in found if max(known, SHORT_MIN_LEN) <= len(t) <= len(masked) + 3}
 
 
+EXACT_FORMS = ("name", "alias", "last_name", "initials")
+
+
+def _merged(mentions: list[SharedMention]) -> list[SharedMention]:
+    """One mention per span and form, in order of position. A span's target is mentioned in its strongest form only
+    (exact before misspelled or masked); a last name, misspelling or masking inside a longer name or alias mention,
+    or inside a longer mention of the same targets, is dropped."""
+    claimed: dict[tuple[int, int], set[str]] = defaultdict(set)
+    found: dict[tuple[int, int, str], set[str]] = {}
+    for mention in sorted(mentions, key=lambda m: m.form not in EXACT_FORMS):  # stable: exact forms first
+        span = (mention.start, mention.end)
+        fresh = mention.target_ids - claimed[span]
+        if fresh:
+            claimed[span] |= fresh
+            found.setdefault((*span, mention.form), set()).update(fresh)
+    ordered = sorted((SharedMention(frozenset(ids), start, end, form) for (start, end, form), ids in found.items()),
+                     key=lambda m: (m.start, -m.end))
+    kept: list[SharedMention] = []
+    around: list[SharedMention] = []  # kept mentions that may contain the next ones
+    for mention in ordered:
+        around = [a for a in around if a.end > mention.start]
+        if mention.form in ("name", "alias") or not any(_contains(a, mention) for a in around):
+            kept.append(mention)
+            around.append(mention)
+    return kept
+
+
+def _contains(outer: SharedMention, inner: SharedMention) -> bool:
+    """outer spans inner and more, and says more: it names its targets, or it is about the same ones."""
+    return (outer.start <= inner.start and inner.end <= outer.end and outer.end - outer.start > inner.end - inner.start
+            and (outer.form in ("name", "alias") or inner.target_ids <= outer.target_ids))
+
+
+def _discard(owners: dict[str, set[str]], form: str, target_id: str) -> None:
+    owners.get(form, set()).discard(target_id)
+
+
+def sound(word: str) -> str:
+    """A rough sound key of a folded word, for names transliterated from other scripts ("Эйнштейн" -> "eynshteyn",
+    "アインシュタイン" -> "ainshiyutain", "爱因斯坦" -> "aiyinsitan" all key as "nstn", like "einstein"): consonant
+    classes, vowels and glides dropped, r and l one class."""
+    word = re.sub(r"(.)\1+", r"\1", word)
+    for spelled, key in (("sch", "s"), ("sh", "s"), ("ch", "k"), ("gh", ""), ("ph", "f"), ("th", "t"), ("ng", "n"),
+                         ("gk", "k"), ("ck", "k"), ("x", "ks")):
+        word = word.replace(spelled, key)
+    return "".join(_SOUND_CLASSES.get(ch, "") for ch in word)
+
+
+_SOUND_CLASSES = {**dict.fromkeys("bp", "p"), **dict.fromkeys("dt", "t"), **dict.fromkeys("gkcq", "k"),
+                  **dict.fromkeys("szj", "s"), **dict.fromkeys("fv", "f"), **dict.fromkeys("lr", "l"),
+                  **dict.fromkeys("mn", "n")}
+SOUND_MIN_LEN = 3  # shortest sound key that may stand for a name
+
+
+def _sound_keys(key: str) -> set[str]:
+    """The key, and for keys of 4 or more its deletes (a sound key one consonant off matches)."""
+    if len(key) < SOUND_MIN_LEN:
+        return set()
+    return {key} | (_deletes(key) if len(key) >= SOUND_MIN_LEN + 1 else set())
+
+
+def _close(a: str, b: str) -> bool:
+    return a == b or (min(len(a), len(b)) > SOUND_MIN_LEN and OSA.distance(a, b) <= 1)
+
+
 def _spelled(variant: tuple[str, ...], alternatives: list[set[str]], start: int) -> bool:
     """Whether every token of the variant is one of the alternatives at its position from start on."""
     return start + len(variant) <= len(alternatives) and all(
@@ -361,10 +555,13 @@ def _spelled(variant: tuple[str, ...], alternatives: list[set[str]], start: int)
 
 
 def _may_be_last_name(span: list[Token]) -> bool:
-    """A capitalised word; a short one ("Li", "An") not at the start of a sentence, where any word is capitalised."""
+    """A capitalised word; a short one ("Li", "An") not at the start of a sentence, where any word is capitalised.
+    Written in lower case, a last name of LOWER_LAST_NAME letters or more that is no English word ("einstein", not
+    "smith" or "price")."""
+    letters = sum(len(t.norm) for t in span)
     if not span[0].capitalized:
-        return False
-    return sum(len(t.norm) for t in span) >= SHORT_LAST_NAME or not span[0].initial
+        return letters >= LOWER_LAST_NAME and not any(t.norm in english_words() for t in span)
+    return letters >= SHORT_LAST_NAME or not span[0].initial
 
 
 def _maskable_to_initials(tokens: tuple[str, ...], form: str) -> bool:

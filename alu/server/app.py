@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from .. import __version__
 from . import routes
+from .auth import KeyCheck
 from .errors import install_error_handlers
 from .gateway import Gateway
 from .limits import BodyLimit
@@ -25,9 +26,11 @@ def create_app(settings: ServerSettings, gateway: Gateway | None = None) -> Fast
         yield
         await gateway.aclose()
 
+    docs = {} if settings.api_docs else {"openapi_url": None, "docs_url": None, "redoc_url": None}
     app = FastAPI(title="alu", summary="OpenAI-compatible unlearning gateway", version=__version__,
-                  lifespan=lifespan)
+                  lifespan=lifespan, **docs)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(KeyCheck, settings=settings)  # added last: runs first, before the body is read
     app.state.gateway = gateway
     install_error_handlers(app)
     for router in (routes.health, routes.openai, routes.admin):

@@ -28,7 +28,7 @@ class Gateway:
                  models: dict[str, ChatModel] | None = None) -> None:
         """store and models, when given, replace the ones settings name (served name -> model object)."""
         self.settings = settings
-        self.config: PipelineConfig = preset(settings.preset)
+        self.config: PipelineConfig = preset(settings.preset).with_overrides(timeout_s=settings.upstream_timeout)
         self.store = store if store is not None else open_store(settings.db)
         self.models: dict[str, ChatModel] = models or {
             name: model_named(settings.models, model_id) for name, model_id in settings.served_models().items()}
@@ -83,9 +83,10 @@ class Gateway:
         if messages[-1]["role"] != "user":
             raise ApiError(400, "the last message must come from the user", param="messages")
         try:
+            asked = request.max_completion_tokens or request.max_tokens
             config = self.config.with_overrides(
                 vanilla_temperature=request.temperature, seed=request.seed,
-                max_tokens=request.max_completion_tokens or request.max_tokens,
+                max_tokens=min(asked, self.settings.max_completion_tokens) if asked else None,
             )
             return await self.unlearner.ask_async(messages[-1]["content"], messages[:-1], config=config, model=model,
                                                   run_sync=self._run_sync)

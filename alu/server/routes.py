@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from ..errors import ConfigError
 from ..targets import Target
-from .auth import admin_key, gateway_of, user_key
+from .auth import gateway_of
 from .errors import ApiError, error_response, not_found
 from .gateway import Gateway
 from .wire import ChatRequest, TargetIn, completion_body, stream_events
@@ -18,8 +18,8 @@ from .wire import ChatRequest, TargetIn, completion_body, stream_events
 GatewayDep = Annotated[Gateway, Depends(gateway_of)]
 
 health = APIRouter(tags=["health"])
-openai = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(user_key)])
-admin = APIRouter(prefix="/v1/unlearning", tags=["admin"], dependencies=[Depends(admin_key)])
+openai = APIRouter(prefix="/v1", tags=["openai"])  # keys: see alu.server.auth.KeyCheck
+admin = APIRouter(prefix="/v1/unlearning", tags=["admin"])
 
 
 @health.get("/health")
@@ -70,7 +70,14 @@ def add_target(body: TargetIn, gateway: GatewayDep) -> dict[str, Any]:
     return record.to_dict()
 
 
-@admin.get("/targets/{target_id}")
+# Ids may hold any character, "/" included ("AC/DC"): the id is the rest of the path. The history route comes
+# first, so an id's history is /targets/{id}/history.
+@admin.get("/targets/{target_id:path}/history")
+def target_history(target_id: str, gateway: GatewayDep) -> dict[str, Any]:
+    return {"object": "list", "data": [c.to_dict() for c in gateway.store.history(target_id)]}
+
+
+@admin.get("/targets/{target_id:path}")
 def get_target(target_id: str, gateway: GatewayDep) -> dict[str, Any]:
     record = gateway.store.get(target_id)
     if record is None:
@@ -78,18 +85,13 @@ def get_target(target_id: str, gateway: GatewayDep) -> dict[str, Any]:
     return record.to_dict()
 
 
-@admin.delete("/targets/{target_id}")
+@admin.delete("/targets/{target_id:path}")
 def remove_target(target_id: str, gateway: GatewayDep, reason: str = "") -> dict[str, Any]:
     try:
         gateway.store.remove(target_id, reason=reason, actor="admin-api")
     except ConfigError:
         raise not_found("target") from None
     return {"id": target_id, "removed": True}
-
-
-@admin.get("/targets/{target_id}/history")
-def target_history(target_id: str, gateway: GatewayDep) -> dict[str, Any]:
-    return {"object": "list", "data": [c.to_dict() for c in gateway.store.history(target_id)]}
 
 
 @admin.get("/history")

@@ -53,6 +53,12 @@ class ServerSettings:
         "refuse", help="Answer a failing governed model with the refusal (fail closed) or HTTP 502.")
     max_body_bytes: int = setting(1_000_000, minimum=1024, help="Largest request body accepted.")
     max_messages: int = setting(256, minimum=1, help="Most messages in one chat request.")
+    max_completion_tokens: int = setting(
+        4096, minimum=1, help="Most tokens the governed model may write for one answer (a client's max_tokens is "
+        "capped to it).")
+    upstream_timeout: float = setting(120.0, minimum=0.1,
+                                      help="Seconds one call of the governed model (or of an agent) may take.")
+    api_docs: bool = setting(False, help="Serve the API documentation at /docs, /redoc and /openapi.json.")
     threads: int = setting(64, minimum=1, help="Worker threads for screening and the agents (a governed model "
                            "served at --base-url is awaited without one).")
     embeddings: bool = setting(True, help="Embedding similarity in screening (off: deterministic matching only, "

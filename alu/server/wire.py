@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from ..models import Message
 from ..pipeline import Result
@@ -18,15 +18,15 @@ MAX_TOKENS_LIMIT = 32_768
 
 class TextPart(BaseModel):
     type: Literal["text"]
-    text: str
+    text: StrictStr
 
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: Literal["system", "developer", "user", "assistant"]
-    content: str | list[TextPart]
-    name: str | None = None
+    content: StrictStr | list[TextPart]
+    name: StrictStr | None = None
 
     def as_message(self) -> Message:
         text = self.content if isinstance(self.content, str) else "".join(p.text for p in self.content)
@@ -34,23 +34,24 @@ class ChatMessage(BaseModel):
 
 
 class StreamOptions(BaseModel):
-    include_usage: bool = False
+    include_usage: StrictBool = False
 
 
 class ChatRequest(BaseModel):
-    """The OpenAI chat request; other OpenAI fields are accepted and ignored."""
+    """The OpenAI chat request, strictly typed (`"stream": "yes"` is an error); other OpenAI fields are accepted and
+    ignored."""
 
     model_config = ConfigDict(extra="allow")
 
-    model: str = Field(min_length=1)
+    model: StrictStr = Field(min_length=1)
     messages: list[ChatMessage] = Field(min_length=1)
-    stream: bool = False
+    stream: StrictBool = False
     stream_options: StreamOptions | None = None
-    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
-    max_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_LIMIT)
-    max_completion_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_LIMIT)
-    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
-    n: int = Field(default=1, ge=1, le=1)
+    temperature: StrictFloat | StrictInt | None = Field(default=None, ge=0.0, le=2.0)
+    max_tokens: StrictInt | None = Field(default=None, ge=1, le=MAX_TOKENS_LIMIT)
+    max_completion_tokens: StrictInt | None = Field(default=None, ge=1, le=MAX_TOKENS_LIMIT)
+    seed: StrictInt | None = Field(default=None, ge=0, le=2**31 - 1)
+    n: StrictInt = Field(default=1, ge=1, le=1)
 
 
 class TargetIn(BaseModel):

@@ -1,0 +1,249 @@
+"""Text as a reader reads it: the views of a text that screening searches for names, each mapped back to the text.
+
+A name can be written so that a reader still reads it while the characters differ: zero-width characters or soft
+hyphens inside it, a line-break hyphen, markup around its parts, HTML entities, letters from other scripts that look
+like Latin ones (homoglyphs), digits for letters (leetspeak), letters spaced or dotted apart, or the name encoded
+(base64, hex, reversed, ROT13). Each view undoes some of this; every view keeps, for each of its characters, the
+span of the original text it came from, so a mention found in a view redacts exactly what the reader would have seen.
+
+Every view is made by regular-expression passes that copy the unchanged stretches whole: linear in the text's length.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import html
+import json
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from urllib.parse import unquote
+
+LEET = {"0": "o", "1": "i", "2": "z", "3": "e", "4": "a", "5": "s", "6": "g", "7": "t", "8": "b", "9": "g",
+        "@": "a", "$": "s", "!": "i", "|": "l", "€": "e", "£": "l", "+": "t"}
+_LEET_SYMBOLS = "@$!|€£+"
+_INVISIBLE = {"Cf", "Mn", "Me", "Cc", "Co", "Cs"}  # format (zero-width, bidi, soft hyphen), combining, control
+_KEEP_CONTROLS = "\n\t\r"
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ENCODED = re.compile(
+    r"&#\d{1,7};|&#[xX][0-9a-fA-F]{1,6};|&[a-zA-Z]{2,8};"  # HTML entities
+    r"|(?:%[0-9a-fA-F]{2})+"  # percent-encoding
+    r"|(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[^\W\d_])")  # a word split over a line-break hyphen
+_MARKUP = re.compile(
+    r"<\/?[a-zA-Z][^<>\n]{0,200}>"  # HTML tags
+    r"|\]\([^()\s]{0,500}\)|\[(?=[^\[\]\n]{1,200}\]\()"  # markdown links: the text stays, the target goes
+    r"|[*~`]+"  # emphasis and code marks
+    r"|(?<=[^\W_])_+(?=[^\W_])")  # snake_case and link slugs
+_INNER = re.compile(  # punctuation, symbols or emoji between two letters: a reader reads one word
+    r"(?<=[^\W\d_])(?:[-.·•‧∙|¦]|['’‘`´](?!(?:s|d|t|m|ll|re|ve)(?![^\W_]))|[^\w\s\x00-\x7f])+(?=[^\W\d_])")
+_LEET_WORD = re.compile(r"[\w@$!|€£+]*[^\W\d_][\w@$!|€£+]*")
+_WORD = re.compile(r"[^\W_]+")
+_BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{12,}={0,2}(?![\w+/=-])")
+_HEX = re.compile(r"(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}[ :]?){6,}(?![0-9a-fA-F])")
+
+
+@dataclass(frozen=True)
+class View:
+    """A text derived from an original, with the original span of each of its characters."""
+
+    text: str
+    _starts: tuple[int, ...] = ()  # view offsets where a segment begins
+    _segments: tuple[tuple[int, int, bool], ...] = ()  # (original start, original end, copied one to one)
+    parent: View | None = None
+    mirrored: bool = False  # the parent's text backwards: character i is parent character n-1-i
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that view characters start..end came from."""
+        if self.mirrored:
+            first, last = len(self.text) - end, len(self.text) - start
+        else:
+            first, last = self._locate(start)[0], self._locate(max(end - 1, start))[1]
+        return self.parent.span(first, last) if self.parent is not None else (first, last)
+
+    def _locate(self, position: int) -> tuple[int, int]:
+        """The parent span of one view character."""
+        if not self._starts:
+            return position, position + 1
+        index = bisect_right(self._starts, position) - 1
+        original_start, original_end, copied = self._segments[index]
+        if copied:
+            offset = original_start + position - self._starts[index]
+            return offset, offset + 1
+        return original_start, original_end
+
+
+def rewrite(view: View, pattern: re.Pattern, replace: Callable[[re.Match], str]) -> View:
+    """A view of view.text with every match of pattern replaced (replace returns the match itself to keep it)."""
+    text = view.text
+    parts: list[str] = []
+    starts: list[int] = []
+    segments: list[tuple[int, int, bool]] = []
+    cursor = length = 0
+
+    def emit(piece: str, original_start: int, original_end: int, copied: bool) -> None:
+        nonlocal length
+        if piece:
+            starts.append(length)
+            segments.append((original_start, original_end, copied))
+            parts.append(piece)
+            length += len(piece)
+
+    for match in pattern.finditer(text):
+        new = replace(match)
+        if new == match.group():
+            continue
+        emit(text[cursor : match.start()], cursor, match.start(), True)
+        emit(new, match.start(), match.end(), False)
+        cursor = match.end()
+    if not segments:
+        return view
+    emit(text[cursor:], cursor, len(text), True)
+    return View("".join(parts), tuple(starts), tuple(segments), view)
+
+
+def clean(text: str) -> View:
+    """The text with encodings decoded and invisible characters removed: Unicode NFKC, no zero-width, bidi, soft
+    hyphen, combining or control characters, HTML entities and percent-escapes decoded, line-break hyphenation
+    joined. Screening's main view: every other view starts from it."""
+    view = rewrite(View(text), _ENCODED, _decode)
+    return rewrite(view, _NON_ASCII, _visible) if not view.text.isascii() else view
+
+
+def rendered(view: View) -> View:
+    """What a reader reads as words: markup gone, punctuation and symbols inside a word gone ("R.o.w.l.i.n.g",
+    "Row\u2022ling"), look-alike letters of other scripts spelled in Latin, and leetspeak read as letters."""
+    view = rewrite(view, _MARKUP, _unmark)
+    view = rewrite(view, _INNER, lambda m: "")
+    if not view.text.isascii():
+        view = rewrite(view, _WORD, _skeleton)
+    return rewrite(view, _LEET_WORD, _unleet)
+
+
+def decoded(view: View) -> Iterator[View]:
+    """Views of what the text may encode: the text reversed, in ROT13, and each base64 or hex run decoded (spans map
+    to the whole run)."""
+    text = view.text
+    if not any(ch.isalpha() for ch in text):
+        return
+    yield View(text[::-1], parent=view, mirrored=True)
+    yield View(codecs.encode(text, "rot13"), parent=view)
+    for pattern, decode in ((_BASE64, _from_base64), (_HEX, _from_hex)):
+        for match in pattern.finditer(text):
+            plain = decode(match.group())
+            if plain:
+                yield View(plain, (0,), ((match.start(), match.end(), False),), view)
+
+
+def _decode(match: re.Match) -> str:
+    piece = match.group()
+    if piece.startswith("&"):
+        return html.unescape(piece)
+    if piece.startswith("%"):
+        return unquote(piece, errors="strict") if _valid_percent(piece) else piece
+    return ""  # line-break hyphenation
+
+
+def _valid_percent(piece: str) -> bool:
+    try:
+        unquote(piece, errors="strict")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _visible(match: re.Match) -> str:
+    char = match.group()
+    if unicodedata.category(char) in _INVISIBLE and char not in _KEEP_CONTROLS:
+        return ""
+    normal = unicodedata.normalize("NFKC", char)
+    return "".join(c for c in normal if unicodedata.category(c) not in _INVISIBLE)
+
+
+def _unmark(match: re.Match) -> str:
+    piece = match.group()
+    return " " if piece.startswith("<") and not _inline_tag(piece) else ""
+
+
+def _inline_tag(tag: str) -> bool:
+    name = re.match(r"</?([a-zA-Z]+)", tag)
+    return name is not None and name.group(1).lower() in {"b", "i", "u", "em", "strong", "span", "a", "s", "sup",
+                                                           "sub", "mark", "small", "code", "del", "ins", "font"}
+
+
+def _skeleton(match: re.Match) -> str:
+    """A word whose every non-Latin letter looks like a Latin one, written in those Latin letters ("Rоwling" with a
+    Cyrillic о); a word in another script that does not look Latin stays (it is transliterated when folded)."""
+    word = match.group()
+    if word.isascii():
+        return word
+    table = confusables()
+    out = [ch if ch.isascii() else table.get(ch) for ch in word]
+    return "".join(out) if all(out) else word
+
+
+def _unleet(match: re.Match) -> str:
+    """Digits (anywhere) and symbols (between two letters or digits) read as the letters they stand for, in a word
+    of two letters or more: "R0wl1ng", "3instein", "R@wling"."""
+    word = match.group()
+    if sum(ch.isalpha() for ch in word) < 2 or not any(ch in LEET for ch in word):
+        return word
+    out = []
+    for i, ch in enumerate(word):
+        inner = 0 < i < len(word) - 1 and word[i - 1].isalnum() and word[i + 1].isalnum()
+        out.append(LEET[ch] if ch in LEET and (ch not in _LEET_SYMBOLS or inner) else ch)
+    return "".join(out)
+
+
+@cache
+def confusables() -> dict[str, str]:
+    """Characters of other scripts that look like one Latin letter or digit, to that character. From Unicode's
+    confusables data (UTS #39, confusables.txt) as packaged by confusable-homoglyphs; see docs/screening.md."""
+    path = resources.files("confusable_homoglyphs").joinpath("confusables.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    table = {}
+    for char, homoglyphs in data.items():
+        if len(char) != 1 or char.isascii():
+            continue
+        latin = [h["c"] for h in homoglyphs if len(h["c"]) == 1 and h["c"].isascii() and h["c"].isalnum()]
+        if latin:
+            table[char] = latin[0]
+    for char in list(table):  # the folded forms of the same letters (upper and lower case)
+        for variant in (char.lower(), char.upper()):
+            if len(variant) == 1 and variant not in table and not variant.isascii():
+                table[variant] = table[char].lower() if variant == char.lower() else table[char].upper()
+    return table
+
+
+def _from_base64(run: str) -> str | None:
+    if len(run) % 4 == 1 or not re.search(r"[A-Z]", run) or not re.search(r"[a-z0-9]", run):
+        return None  # an ordinary word or identifier, not base64
+    padded = run + "=" * (-len(run) % 4)
+    for decode in (base64.b64decode, base64.urlsafe_b64decode):
+        try:
+            return _printable(decode(padded))
+        except (binascii.Error, ValueError):
+            continue
+    return None
+
+
+def _from_hex(run: str) -> str | None:
+    try:
+        return _printable(bytes.fromhex(re.sub(r"[ :]", "", run)))
+    except ValueError:
+        return None
+
+
+def _printable(data: bytes) -> str | None:
+    """The bytes as text when they are mostly readable UTF-8 (a name's letters), else None."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    readable = sum(ch.isalnum() or ch.isspace() or ch in ".,'-" for ch in text)
+    return text if text and readable >= 0.8 * len(text) else None
