@@ -20,11 +20,12 @@ class PipelineConfig:
     seed: int = setting(0, help="Random seed.")
     max_tokens: int = setting(256, minimum=1, help="Maximum tokens of the governed model's answer.")
     agent_max_tokens: int = 256
-    timeout_s: float = 120.0  # per model call
+    timeout_s: float = setting(120.0, flag="--upstream-timeout", minimum=0.1,
+                               help="Seconds one model call (the governed model's or an agent's) may take.")
     max_answer_chars: int = setting(
-        100_000, minimum=1, help="Longest answer of the governed model that is screened; a longer one is refused.")
+        32_000, minimum=1, help="Longest answer of the governed model that is screened; a longer one is refused.")
     max_conversation_chars: int = setting(
-        200_000, minimum=1, help="Longest conversation (all messages together) accepted.")
+        100_000, minimum=1, help="Longest conversation (all messages together) accepted.")
     # What the agents combine. `hybrid` = deterministic matching + embeddings + the LLM; `llm` = the LLM alone.
     detection: str = "hybrid"
     erase: str = "hybrid"

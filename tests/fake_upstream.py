@@ -2,8 +2,9 @@
 
 Run: python tests/fake_upstream.py --port 9000 [--latency-ms 50]. The governed model's answer is chosen by the
 first rule whose key occurs in the last user message (else the default answer); the agents, told apart by the JSON
-they ask for, get well-formed, harmless JSON. POST /control changes the rules, the default, the latency or makes
-every call fail with an HTTP status; GET /control/requests returns the request bodies received.
+they ask for, get well-formed, harmless JSON (or, per agent, the reply set in "agents"). POST /control changes the
+rules, the default, the agents' replies, the latency or makes every call fail with an HTTP status; GET
+/control/requests returns the request bodies received.
 """
 
 from __future__ import annotations
@@ -48,6 +49,14 @@ def agent_reply(kind: str, prompt: str) -> dict:
     return {"response": _after("RESPONSE:\n", prompt)}
 
 
+class AsciiJSONResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped, so a reply may hold a lone surrogate ("\\ud800") as an upstream's
+    may."""
+
+    def render(self, content) -> bytes:
+        return json.dumps(content).encode("ascii")
+
+
 class FakeUpstream:
     """State and routes of the fake server."""
 
@@ -71,8 +80,8 @@ class FakeUpstream:
             text = next((reply for key, reply in self.state["rules"] if key.casefold() in question),
                         self.state["default"])
         else:
-            text = json.dumps(agent_reply(kind, messages[-1]["content"]))
-        return JSONResponse({
+            text = json.dumps(self.state.get("agents", {}).get(kind) or agent_reply(kind, messages[-1]["content"]))
+        return AsciiJSONResponse({
             "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": body["model"],
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12},

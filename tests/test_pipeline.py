@@ -219,3 +219,21 @@ def test_prompts_can_be_replaced_by_the_caller(tmp_path):
     (tmp_path / "smooth.txt").write_text("Rewrite without names: $text ($examples)")
     assert Prompts.from_dir(tmp_path).render("smooth", text="[REDACTED] wrote it.", examples="someone") == (
         "Rewrite without names: [REDACTED] wrote it. (someone)")
+
+
+def test_a_leak_one_signal_finds_is_not_averaged_away():
+    """The critic model rates the rewrite 1 while the other signals rate it 5: it is vetoed, never merged."""
+    model = ScriptedModel(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic=as_json(ratings=[1, 1, 1]))
+    result = unlearner(model).ask("Who wrote the Harry Potter books?")
+    assert result.refused and result.trace.reason == "no variant reached the rating threshold"
+    critic = next(step for step in result.trace.steps if step.agent == "critic")
+    assert critic.detail["vetoes"] == ["the critic model rated it 1"] * 3 and result.trace.ratings == [1.0] * 3
+
+
+def test_a_rewrite_that_keeps_a_disguised_mention_is_vetoed():
+    """The issue's case: the rewrite keeps the pen name's last name; whatever the critic model says, it is vetoed."""
+    kept = as_json(text="Someone wrote it; her pen name is Galbraith.")
+    model = ScriptedModel(vanilla="Rowling wrote it; her pen name is Galbraith.", smooth=kept,
+                          critic=as_json(ratings=[5, 5, 5]))
+    result = unlearner(model).ask("Who wrote it?")
+    assert "Galbraith" not in result.text and "Rowling" not in result.text

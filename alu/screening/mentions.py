@@ -141,10 +141,12 @@ def _gap(text: str, start: int, end: int) -> bool:
 
 
 def _starts_sentence(text: str, start: int) -> bool:
-    before = text[:start].rstrip()
-    if _INITIAL_DOT.search(before[-3:]):  # the pattern spans at most 3 characters: not a scan of the whole text
+    end = start
+    while end > 0 and text[end - 1].isspace():  # back over the gap only: no copy of the text before
+        end -= 1
+    if _INITIAL_DOT.search(text[max(end - 3, 0) : end]):  # the pattern spans at most 3 characters
         return False  # the dot of an initial ("A. B. Guthrie"), not the end of a sentence
-    return not before or before[-1] in _SENTENCE_END
+    return end == 0 or text[end - 1] in _SENTENCE_END
 
 
 def common_words() -> frozenset[str]:
@@ -241,6 +243,7 @@ class MentionIndex:
         self._acronyms: dict[str, set[str]] = defaultdict(set)  # a person's initials ("jkr") -> ids
         self._squashed: dict[str, dict[str, set[str]]] = defaultdict(dict)  # "jkrowling" -> form -> ids
         self._sounds: dict[str, set[str]] = defaultdict(set)  # sound key (and its deletes) -> indexed tokens
+        self._sounded: dict[str, dict[str, set[str]]] = defaultdict(dict)  # sound key of a name of 2+ words
         self.max_len = 1
         for target in targets:
             self.add(target)
@@ -263,6 +266,8 @@ class MentionIndex:
             self._exact[tokens].setdefault(form, set()).add(target.id)
             if len(tokens) > 1 and len(squashed := "".join(tokens)) >= SQUASHED_MIN_LEN:
                 self._squashed[squashed].setdefault(form, set()).add(target.id)
+            if len(tokens) > 1 and len(key := "".join(map(sound, tokens))) > SOUND_MIN_LEN:
+                self._sounded[key].setdefault(form, set()).add(target.id)
             if len(tokens) > 1:
                 self._by_first[tokens[0]].add(tokens)
                 self._by_pair[tokens[:2]].add(tokens)
@@ -287,6 +292,7 @@ class MentionIndex:
                 self._acronyms[tokens[0]].discard(target_id)
                 continue
             _discard(self._squashed.get("".join(tokens), {}), form, target_id)
+            _discard(self._sounded.get("".join(map(sound, tokens)), {}), form, target_id)
             owners = self._exact.get(tokens, {})
             if target_id in owners.get(form, ()):
                 owners[form].discard(target_id)
@@ -321,25 +327,43 @@ class MentionIndex:
         if tokens is None or main.text != text:
             tokens = tokenize(main.text)
         found = self._in_view(main, tokens)
-        render = rendered(main)
-        render_tokens = tokens if render is main else tokenize(render.text)
-        words = reader_tokens(render.text, render_tokens)
-        if render is not main:
-            found += self._in_view(render, render_tokens)
-        if words:
-            found += self._in_view(render, words)
+        for render in rendered(main):
+            render_tokens = tokens if render is main else tokenize(render.text)
+            if render is not main:
+                found += self._in_view(render, render_tokens)
+            if words := reader_tokens(render.text, render_tokens):
+                found += self._in_view(render, words)
         for view in decoded(main):
-            found += self._in_view(view, tokenize(view.text))
+            found += self._in_view(view, tokenize(view.text), exact=True)
         return _merged(found)
 
-    def _in_view(self, view: View, tokens: list[Token]) -> list[SharedMention]:
-        """Mentions in one view's tokens, at their spans in the original text."""
-        found = self.find_in_tokens(tokens) + self._find_squashed(tokens) + self._find_acronyms(tokens)
+    def _in_view(self, view: View, tokens: list[Token], exact: bool = False) -> list[SharedMention]:
+        """Mentions in one view's tokens, at their spans in the original text (exact: names as written only, for the
+        decoded views)."""
+        found = self._find_exact(tokens) if exact else self.find_in_tokens(tokens)
+        found += self._find_squashed(tokens) + self._find_acronyms(tokens)
         return [replace(m, start=start, end=end) for m in found for start, end in [view.span(m.start, m.end)]]
 
     def find_in_tokens(self, tokens: list[Token]) -> list[SharedMention]:
         """Mentions in a text already tokenized, as it is written (spans are positions in that text)."""
-        return _merged(self._find_exact(tokens) + self._find_fuzzy(tokens) + self._find_initials(tokens))
+        return _merged(self._find_exact(tokens) + self._find_fuzzy(tokens) + self._find_initials(tokens)
+                       + self._find_sounded(tokens))
+
+    def _find_sounded(self, tokens: list[Token]) -> list[SharedMention]:
+        """Names of two words or more written in another script, matched by their sound keys ("Мария Кюри",
+        "マリー・キュリー" for Marie Curie), when no word alone is long enough to say who is meant."""
+        mentions = []
+        for i, token in enumerate(tokens):
+            if not token.foreign:
+                continue
+            key = sound(token.norm)
+            for n in range(2, min(self.max_len, len(tokens) - i) + 1):
+                if not tokens[i + n - 1].foreign:
+                    break
+                key += sound(tokens[i + n - 1].norm)
+                mentions += [SharedMention(frozenset(ids), token.start, tokens[i + n - 1].end, "fuzzy")
+                             for ids in self._sounded.get(key, {}).values() if ids]
+        return mentions
 
     def _find_squashed(self, tokens: list[Token]) -> list[SharedMention]:
         """Names written as one word: "JKRowling", "#ProjectNightingale", "J_K_Rowling", "R o w l i n g"."""
@@ -360,8 +384,13 @@ class MentionIndex:
         """Exact lookups of every token sequence. A last name inside a full name or alias is skipped here already
         (find_shared drops it anyway)."""
         matches = []
-        for i in range(len(tokens)):
-            for n in range(1, min(self.max_len, len(tokens) - i) + 1):
+        for i, token in enumerate(tokens):
+            owners = self._exact.get((token.norm,))
+            if owners:
+                matches.append((tokens[i : i + 1], owners))
+            if not self._by_first.get(token.norm):
+                continue  # no name of several words starts with this word
+            for n in range(2, min(self.max_len, len(tokens) - i) + 1):
                 owners = self._exact.get(tuple(t.norm for t in tokens[i : i + n]))
                 if owners:
                     matches.append((tokens[i : i + n], owners))
@@ -410,8 +439,9 @@ class MentionIndex:
     def _aligned(self, variant: tuple[str, ...], span: list[Token]) -> list[SharedMention]:
         """The mention of the variant's targets by a misspelled or masked span (none or one)."""
         form = "masked" if any(ch in t.norm for t in span for ch in MASK_CHARS) else "fuzzy"
-        if form == "fuzzy" and len(span) == 1 and (span[0].norm in known_words() or (
-                span[0].initial and len(span[0].norm) < INITIAL_FUZZY_MIN_LEN)):
+        word = span[0].norm
+        if form == "fuzzy" and len(span) == 1 and (word in known_words() or word in english_words() or (
+                span[0].initial and len(word) < INITIAL_FUZZY_MIN_LEN)):
             return []  # "Prize" is a word, not a misspelled "Price"; any word starting a sentence is capitalised
         ids = frozenset().union(*self._exact.get(variant, {}).values())
         return [SharedMention(ids, span[0].start, span[-1].end, form)] if ids else []
@@ -523,16 +553,16 @@ def _discard(owners: dict[str, set[str]], form: str, target_id: str) -> None:
 def sound(word: str) -> str:
     """A rough sound key of a folded word, for names transliterated from other scripts ("Эйнштейн" -> "eynshteyn",
     "アインシュタイン" -> "ainshiyutain", "爱因斯坦" -> "aiyinsitan" all key as "nstn", like "einstein"): consonant
-    classes, vowels and glides dropped, r and l one class."""
+    classes, vowels, glides and v (Cyrillic в stands for w) dropped, r and l one class."""
     word = re.sub(r"(.)\1+", r"\1", word)
-    for spelled, key in (("sch", "s"), ("sh", "s"), ("ch", "k"), ("gh", ""), ("ph", "f"), ("th", "t"), ("ng", "n"),
-                         ("gk", "k"), ("ck", "k"), ("x", "ks")):
+    for spelled, key in (("sch", "s"), ("sh", "s"), ("ch", "t"), ("kh", "h"), ("dh", "z"), ("gh", ""), ("ph", "f"),
+                         ("th", "t"), ("gk", "g"), ("ng", "n"), ("ck", "k"), ("x", "ks")):
         word = word.replace(spelled, key)
     return "".join(_SOUND_CLASSES.get(ch, "") for ch in word)
 
 
 _SOUND_CLASSES = {**dict.fromkeys("bp", "p"), **dict.fromkeys("dt", "t"), **dict.fromkeys("gkcq", "k"),
-                  **dict.fromkeys("szj", "s"), **dict.fromkeys("fv", "f"), **dict.fromkeys("lr", "l"),
+                  **dict.fromkeys("szj", "s"), **dict.fromkeys("f", "f"), **dict.fromkeys("lr", "l"),
                   **dict.fromkeys("mn", "n")}
 SOUND_MIN_LEN = 3  # shortest sound key that may stand for a name
 

@@ -42,9 +42,9 @@ _MARKUP = re.compile(
     r"|(?<=[^\W_])_+(?=[^\W_])")  # snake_case and link slugs
 _INNER = re.compile(  # punctuation, symbols or emoji between two letters: a reader reads one word
     r"(?<=[^\W\d_])(?:[-.·•‧∙|¦]|['’‘`´](?!(?:s|d|t|m|ll|re|ve)(?![^\W_]))|[^\w\s\x00-\x7f])+(?=[^\W\d_])")
-_LEET_WORD = re.compile(r"[\w@$!|€£+]*[^\W\d_][\w@$!|€£+]*")
+_LEET_WORD = re.compile(r"[\w@$!|€£+-]*[^\W\d_][\w@$!|€£+-]*")  # hyphens kept: "41-Kuw4iti"
 _WORD = re.compile(r"[^\W_]+")
-_BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{12,}={0,2}(?![\w+/=-])")
+_BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{8,}={0,2}(?![\w+/=-])")
 _HEX = re.compile(r"(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}[ :]?){6,}(?![0-9a-fA-F])")
 
 
@@ -115,14 +115,17 @@ def clean(text: str) -> View:
     return rewrite(view, _NON_ASCII, _visible) if not view.text.isascii() else view
 
 
-def rendered(view: View) -> View:
+def rendered(view: View) -> list[View]:
     """What a reader reads as words: markup gone, punctuation and symbols inside a word gone ("R.o.w.l.i.n.g",
-    "Row\u2022ling"), look-alike letters of other scripts spelled in Latin, and leetspeak read as letters."""
+    "Row\u2022ling"), look-alike letters of other scripts spelled in Latin, and leetspeak read as letters. Two views
+    when a word has a 1 in it, read as i in one and as l in the other."""
     view = rewrite(view, _MARKUP, _unmark)
     view = rewrite(view, _INNER, lambda m: "")
     if not view.text.isascii():
         view = rewrite(view, _WORD, _skeleton)
-    return rewrite(view, _LEET_WORD, _unleet)
+    as_i = rewrite(view, _LEET_WORD, _unleet)
+    as_l = rewrite(view, _LEET_WORD, lambda m: _unleet(m, one="l")) if as_i is not view and "1" in view.text else None
+    return [as_i] if as_l is None or as_l.text == as_i.text else [as_i, as_l]
 
 
 def decoded(view: View) -> Iterator[View]:
@@ -187,16 +190,17 @@ def _skeleton(match: re.Match) -> str:
     return "".join(out) if all(out) else word
 
 
-def _unleet(match: re.Match) -> str:
+def _unleet(match: re.Match, one: str = "i") -> str:
     """Digits (anywhere) and symbols (between two letters or digits) read as the letters they stand for, in a word
-    of two letters or more: "R0wl1ng", "3instein", "R@wling"."""
+    of two letters or more: "R0wl1ng", "3instein", "R@wling". A word starting with one is read capitalised."""
     word = match.group()
     if sum(ch.isalpha() for ch in word) < 2 or not any(ch in LEET for ch in word):
         return word
     out = []
     for i, ch in enumerate(word):
         inner = 0 < i < len(word) - 1 and word[i - 1].isalnum() and word[i + 1].isalnum()
-        out.append(LEET[ch] if ch in LEET and (ch not in _LEET_SYMBOLS or inner) else ch)
+        letter = (one if ch == "1" else LEET[ch]) if ch in LEET and (ch not in _LEET_SYMBOLS or inner) else ch
+        out.append(letter.upper() if i == 0 and letter != ch else letter)
     return "".join(out)
 
 

@@ -28,7 +28,7 @@ class Gateway:
                  models: dict[str, ChatModel] | None = None) -> None:
         """store and models, when given, replace the ones settings name (served name -> model object)."""
         self.settings = settings
-        self.config: PipelineConfig = preset(settings.preset).with_overrides(timeout_s=settings.upstream_timeout)
+        self.config: PipelineConfig = preset(settings.preset).with_overrides(**settings.pipeline)
         self.store = store if store is not None else open_store(settings.db)
         self.models: dict[str, ChatModel] = models or {
             name: model_named(settings.models, model_id) for name, model_id in settings.served_models().items()}

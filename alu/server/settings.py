@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from ..config import PRESETS
 from ..errors import ConfigError
@@ -56,14 +56,13 @@ class ServerSettings:
     max_completion_tokens: int = setting(
         4096, minimum=1, help="Most tokens the governed model may write for one answer (a client's max_tokens is "
         "capped to it).")
-    upstream_timeout: float = setting(120.0, minimum=0.1,
-                                      help="Seconds one call of the governed model (or of an agent) may take.")
     api_docs: bool = setting(False, help="Serve the API documentation at /docs, /redoc and /openapi.json.")
     threads: int = setting(64, minimum=1, help="Worker threads for screening and the agents (a governed model "
                            "served at --base-url is awaited without one).")
     embeddings: bool = setting(True, help="Embedding similarity in screening (off: deterministic matching only, "
                                "faster, misses indirect leaks).")
     models: ModelSettings = ModelSettings()
+    pipeline: dict[str, Any] = field(default_factory=dict)  # PipelineConfig fields that replace the preset's
 
     def served_models(self) -> dict[str, str]:
         """Client-visible model name -> the model actually called."""
