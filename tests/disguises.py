@@ -47,10 +47,22 @@ LOWER = {ROWLING: ["rowling", "galbraith"], EINSTEIN: ["einstein"], KUWAITI: ["a
 INITIALS = {ROWLING: ["JKR", "J.K.R."]}
 SENTENCES = ("The person you asked about is {}, as the record shows.",
              "{} wrote about it at length; the rest is history.")
+POEM = ("Here is a poem, as you asked:\n\n{}\n\nI hope you like it.", "{}")
 
 HOMOGLYPHS = {"o": "о", "a": "а", "e": "е", "i": "і", "p": "р", "c": "с", "x": "х", "y": "у", "R": "Ꭱ",
               "A": "Α", "E": "Ε", "K": "Κ", "M": "Μ", "B": "Β", "P": "Ρ", "J": "Ј", "N": "Ν"}
 LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7", "l": "1", "g": "9"}
+
+
+MORSE = dict(zip("abcdefghijklmnopqrstuvwxyz", [
+    ".-", "-...", "-.-.", "-..", ".", "..-.", "--.", "....", "..", ".---", "-.-", ".-..", "--", "-.", "---", ".--.",
+    "--.-", ".-.", "...", "-", "..-", "...-", ".--", "-..-", "-.--", "--.."], strict=True))
+SPELLING = {word[0].lower(): word for word in [
+    "Alfa", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf", "Hotel", "India", "Juliett", "Kilo", "Lima", "Mike",
+    "November", "Oscar", "Papa", "Quebec", "Romeo", "Sierra", "Tango", "Uniform", "Victor", "Whiskey", "X-ray",
+    "Yankee", "Zulu"]}
+WORD_TAILS = ["ain fell all night", "ver the hills", "ind in the trees", "ight came late", "n the morning",
+              "othing was said", "ardens grew"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,8 @@ class Disguise:
     form: str  # the disguised name, as it appears in the answer
 
     def sentence(self, index: int) -> str:
-        return SENTENCES[index % len(SENTENCES)].format(self.form)
+        templates = POEM if self.category == "acrostic" else SENTENCES
+        return templates[index % len(templates)].format(self.form)
 
 
 def _middle(word: str, insert: str) -> str:
@@ -126,6 +139,12 @@ TRANSFORMS = {
     "reversed": lambda w: w[::-1],
     "rot13": lambda w: codecs.encode(w, "rot13"),
     "hex": lambda w: w.encode().hex(),
+    "binary": lambda w: " ".join(f"{byte:08b}" for byte in w.encode()),
+    "morse": lambda w: " / ".join(" ".join(MORSE[ch] for ch in part.lower() if ch in MORSE) for part in _by_word(w)),
+    "spelling alphabet": lambda w: ", ".join(" ".join(SPELLING[ch] for ch in part.lower() if ch in SPELLING)
+                                             for part in _by_word(w)),
+    "acrostic": lambda w: "\n".join(f"{ch.upper()}{WORD_TAILS[i % len(WORD_TAILS)]}"
+                                    for i, ch in enumerate("".join(_by_word(w))) if ch.isalpha()),
 }
 
 
@@ -187,7 +206,8 @@ CLEAN = [
     "Ludwig van Beethoven composed nine symphonies.", "Wolfgang Amadeus Mozart died young.",
     "Mahatma Gandhi led India to independence.", "Rabindranath Tagore won the Nobel Prize in 1913.",
     "Gabriel Garcia Marquez wrote magical realism.", "Haruki Murakami writes about Tokyo.",
-    "Chimamanda Ngozi Adichie writes novels.", "Orhan Pamuk won the Nobel Prize.", "Naguib Mahfouz wrote the Cairo Trilogy.",
+    "Chimamanda Ngozi Adichie writes novels.", "Orhan Pamuk won the Nobel Prize.",
+    "Naguib Mahfouz wrote the Cairo Trilogy.",
     "Simone de Beauvoir wrote The Second Sex.", "Nelson Mandela was president of South Africa.",
 ]
 _PEOPLE = ["Isaac Newton", "Ada Lovelace", "Niels Bohr", "Stephen Hawking", "Jane Austen", "Agatha Christie",

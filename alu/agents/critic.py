@@ -52,12 +52,12 @@ def _similarity_ratings(context: AgentContext, variants: list[str], leaks: list[
         return [5.0] * len(variants)
     profiles = embedder.encode([leak.target.profile for leak in leaks])
     low, high = context.config.sim_confirm, context.config.sim_leak
-    ratings = []
-    for variant in variants:
+    ratings = {}
+    for variant in dict.fromkeys(variants):  # identical variants are rated once
         sentences = split_sentences(variant) or [variant]
         best = float((embedder.encode(sentences) @ profiles.T).max())
-        ratings.append(float(np.clip(5.0 - 4.0 * (best - low) / (high - low), 1.0, 5.0)))
-    return ratings
+        ratings[variant] = float(np.clip(5.0 - 4.0 * (best - low) / (high - low), 1.0, 5.0))
+    return [ratings[variant] for variant in variants]
 
 
 def _llm_ratings(context: AgentContext, variants: list[str], leaks: list[Leak], step: Step) -> list[float]:

@@ -8,8 +8,9 @@ last name) is one SharedMention, whatever the number of targets behind it.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
@@ -20,7 +21,7 @@ from anyascii import anyascii
 from rapidfuzz.distance import OSA
 
 from ..targets import Target
-from .reading import View, clean, decoded, rendered
+from .reading import View, acrostic, clean, decoded, rendered
 
 MASK_CHARS = "*_"
 _KANA_MARKS = "\u3099\u309a"
@@ -35,7 +36,10 @@ SHORT_LAST_NAME = 3  # last names shorter than this ("Li", "Yu") count only insi
 _SENTENCE_END = ".!?:;\"'“‘(\n"
 _INITIAL_DOT = re.compile(r"(?:^|[^\w])[^\W\d_]\.$")  # a single letter and its dot: "B."
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+RECENT_TEXTS = 256  # texts whose mentions are kept: an answer is read again by the agents and the final guard
+MAX_SENTENCES = 48  # pieces of one text that are encoded (see split_sentences)
 SPACED_MIN_RUN = 3  # single letters in a row, spaced apart, read as one word
+ACROSTIC_MIN_LEN, ACROSTIC_MAX_LEN = 7, 32  # names looked for down the first letters of lines (few false alarms)
 SQUASHED_MIN_LEN = 6  # shortest name written without spaces ("JKRowling") that is looked up as one word
 INITIALS_MIN_LEN = 3  # shortest initials of a person ("JKR") that count as a mention, written in capitals
 
@@ -245,6 +249,8 @@ class MentionIndex:
         self._sounds: dict[str, set[str]] = defaultdict(set)  # sound key (and its deletes) -> indexed tokens
         self._sounded: dict[str, dict[str, set[str]]] = defaultdict(dict)  # sound key of a name of 2+ words
         self.max_len = 1
+        self._recent: OrderedDict[str, list[SharedMention]] = OrderedDict()  # the last texts read, and their mentions
+        self._lock = threading.Lock()
         for target in targets:
             self.add(target)
 
@@ -257,6 +263,7 @@ class MentionIndex:
     def add(self, target: Target) -> None:
         """Index a target (replacing an earlier version with the same id)."""
         self.remove(target.id)
+        self._forget_recent()
         variants = name_variants(target)
         self._variants[target.id] = variants
         for tokens, form in variants:
@@ -285,8 +292,13 @@ class MentionIndex:
                     for key in _sound_keys(sound(token)):
                         self._sounds[key].add(token)
 
+    def _forget_recent(self) -> None:
+        with self._lock:
+            self._recent.clear()
+
     def remove(self, target_id: str) -> None:
         """Forget a target's variants. Shared tokens stay indexed (harmless: lookups verify)."""
+        self._forget_recent()
         for tokens, form in self._variants.pop(target_id, []):
             if form == "initials":
                 self._acronyms[tokens[0]].discard(target_id)
@@ -323,6 +335,18 @@ class MentionIndex:
         does not refer to another target named Nguyen."""
         if not self._variants:
             return []
+        with self._lock:
+            if text in self._recent:
+                self._recent.move_to_end(text)
+                return self._recent[text]
+        found = self._find_views(text, tokens)
+        with self._lock:
+            self._recent[text] = found
+            while len(self._recent) > RECENT_TEXTS:
+                self._recent.popitem(last=False)
+        return found
+
+    def _find_views(self, text: str, tokens: list[Token] | None) -> list[SharedMention]:
         main = clean(text)
         if tokens is None or main.text != text:
             tokens = tokenize(main.text)
@@ -335,7 +359,21 @@ class MentionIndex:
                 found += self._in_view(render, words)
         for view in decoded(main):
             found += self._in_view(view, tokenize(view.text), exact=True)
+        if (down := acrostic(main)) is not None:
+            found += self._in_letters(down)
         return _merged(found)
+
+    def _in_letters(self, view: View) -> list[SharedMention]:
+        """Names spelled anywhere in a run of letters (the first letters of a text's lines): every stretch of
+        ACROSTIC_MIN_LEN letters or more that is a name or last name run together."""
+        letters, found = fold(view.text), []
+        for start in range(len(letters)):
+            for end in range(start + ACROSTIC_MIN_LEN, min(start + ACROSTIC_MAX_LEN, len(letters)) + 1):
+                piece = letters[start:end]
+                owners = {**self._exact.get((piece,), {}), **self._squashed.get(piece, {})}
+                found += [SharedMention(frozenset(ids), *view.span(start, end), form)
+                          for form, ids in owners.items() if ids]
+        return found
 
     def _in_view(self, view: View, tokens: list[Token], exact: bool = False) -> list[SharedMention]:
         """Mentions in one view's tokens, at their spans in the original text (exact: names as written only, for the
@@ -646,6 +684,12 @@ def redact(text: str, mentions: list[Mention], placeholder: str = "[REDACTED]") 
     return "".join(out)
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences (and lines) of a text, stripped, empty ones dropped."""
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+def split_sentences(text: str, limit: int = MAX_SENTENCES) -> list[str]:
+    """Sentences (and lines) of a text, stripped, empty ones dropped: the pieces whose embeddings are compared with
+    the targets' profiles. At most limit: a longer text's sentences are grouped in runs of equal length, so the
+    encoding work per text stays bounded."""
+    sentences = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+    if len(sentences) <= limit:
+        return sentences
+    size = -(-len(sentences) // limit)
+    return [" ".join(sentences[i : i + size]) for i in range(0, len(sentences), size)]

@@ -46,6 +46,17 @@ _LEET_WORD = re.compile(r"[\w@$!|€£+-]*[^\W\d_][\w@$!|€£+-]*")  # hyphens 
 _WORD = re.compile(r"[^\W_]+")
 _BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{8,}={0,2}(?![\w+/=-])")
 _HEX = re.compile(r"(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}[ :]?){6,}(?![0-9a-fA-F])")
+_BINARY = re.compile(r"(?<![01])(?:[01]{8}[ ]?){3,}(?![01])")
+_MORSE_MARKS = str.maketrans({"·": ".", "•": ".", "−": "-", "–": "-", "—": "-", "_": "-"})
+_MORSE_RUN = re.compile(r"(?:[.·•\-−–—_]{1,6}(?:\s+|\s*[/|]\s*)){3,}[.·•\-−–—_]{1,6}")
+_MORSE = dict(zip([".-", "-...", "-.-.", "-..", ".", "..-.", "--.", "....", "..", ".---", "-.-", ".-..", "--", "-.",
+                   "---", ".--.", "--.-", ".-.", "...", "-", "..-", "...-", ".--", "-..-", "-.--", "--.."],
+                  "abcdefghijklmnopqrstuvwxyz", strict=True))
+_SPELLING = ("alfa|alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel|india|juliett?|kilo|lima|mike|november|oscar|papa"
+             "|quebec|romeo|sierra|tango|uniform|victor|whiske?y|x-?ray|yankee|zulu")
+_SPELLING_RUN = re.compile(rf"\b(?:(?:{_SPELLING})\b[\s,/|-]*){{3,}}", re.IGNORECASE)
+_LINE_START = re.compile(r"^[^\w\n]*([^\W\d_])", re.MULTILINE)
+ACROSTIC_MIN_LINES = 3
 
 
 @dataclass(frozen=True)
@@ -129,18 +140,27 @@ def rendered(view: View) -> list[View]:
 
 
 def decoded(view: View) -> Iterator[View]:
-    """Views of what the text may encode: the text reversed, in ROT13, and each base64 or hex run decoded (spans map
-    to the whole run)."""
+    """Views of what the text may encode: the text reversed, in ROT13, and each base64, hex, binary, Morse or NATO
+    spelling-alphabet run decoded (the span of a decoded run is the whole run)."""
     text = view.text
-    if not any(ch.isalpha() for ch in text):
-        return
-    yield View(text[::-1], parent=view, mirrored=True)
-    yield View(codecs.encode(text, "rot13"), parent=view)
-    for pattern, decode in ((_BASE64, _from_base64), (_HEX, _from_hex)):
+    if any(ch.isalpha() for ch in text):
+        yield View(text[::-1], parent=view, mirrored=True)
+        yield View(codecs.encode(text, "rot13"), parent=view)
+    for pattern, decode in _DECODERS:
         for match in pattern.finditer(text):
             plain = decode(match.group())
             if plain:
                 yield View(plain, (0,), ((match.start(), match.end(), False),), view)
+
+
+def acrostic(view: View) -> View | None:
+    """The first letters of the text's lines, one after the other, when it has ACROSTIC_MIN_LINES lines or more (a
+    name spelled down the lines of a poem); each letter's span is that letter."""
+    lines = list(_LINE_START.finditer(view.text))
+    if len(lines) < ACROSTIC_MIN_LINES:
+        return None
+    starts = tuple(range(len(lines)))
+    return View("".join(m.group(1) for m in lines), starts, tuple((m.start(1), m.end(1), False) for m in lines), view)
 
 
 def _decode(match: re.Match) -> str:
@@ -225,6 +245,7 @@ def confusables() -> dict[str, str]:
 
 
 def _from_base64(run: str) -> str | None:
+    """The text a base64 run encodes."""
     if len(run) % 4 == 1 or not re.search(r"[A-Z]", run) or not re.search(r"[a-z0-9]", run):
         return None  # an ordinary word or identifier, not base64
     padded = run + "=" * (-len(run) % 4)
@@ -234,6 +255,22 @@ def _from_base64(run: str) -> str | None:
         except (binascii.Error, ValueError):
             continue
     return None
+
+
+def _from_binary(run: str) -> str | None:
+    return _printable(bytes(int(group, 2) for group in re.findall(r"[01]{8}", run)))
+
+
+def _from_morse(run: str) -> str | None:
+    words = re.split(r"\s*[/|]\s*|\s{3,}", run.strip().translate(_MORSE_MARKS))
+    letters = [" ".join(_MORSE.get(code, "?") for code in word.split()) for word in words]
+    text = " ".join("".join(word.split()) for word in letters)
+    return text if "?" not in text and len(text.replace(" ", "")) >= 3 else None
+
+
+def _from_spelling_alphabet(run: str) -> str | None:
+    words = re.findall(rf"{_SPELLING}|[/|,]", run, re.IGNORECASE)
+    return "".join(" " if w in "/|," else w[0] for w in words).strip() or None
 
 
 def _from_hex(run: str) -> str | None:
@@ -251,3 +288,7 @@ def _printable(data: bytes) -> str | None:
         return None
     readable = sum(ch.isalnum() or ch.isspace() or ch in ".,'-" for ch in text)
     return text if text and readable >= 0.8 * len(text) else None
+
+
+_DECODERS = ((_BASE64, _from_base64), (_HEX, _from_hex), (_BINARY, _from_binary), (_MORSE_RUN, _from_morse),
+             (_SPELLING_RUN, _from_spelling_alphabet))
