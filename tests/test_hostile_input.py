@@ -3,6 +3,7 @@ requests, keys checked first, any target id usable, no open API docs."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from urllib.parse import quote
@@ -11,6 +12,8 @@ import httpx
 import pytest
 from server_helpers import ADMIN_KEY, USER_KEY, control, start_fake_upstream, start_gateway, upstream_requests
 
+from alu.errors import ModelCallError
+from alu.models import GenerationParams, OpenAICompatModel
 from alu.prompts import default_prompts
 
 pytestmark = pytest.mark.server
@@ -146,3 +149,14 @@ def test_ids_with_any_character_work_through_the_admin_api(gateway, name):
     assert [c["action"] for c in admin.get(path + "/history").json()["data"]] == ["add"]
     assert admin.delete(path).json() == {"id": target_id, "removed": True}
     assert admin.get(path).json()["active"] is False
+
+
+def test_a_reply_longer_than_max_reply_bytes_is_a_failed_call(upstream):
+    control(upstream, default="word " * 5_000)
+    model = OpenAICompatModel(upstream.url + "/v1", "fake-upstream-model", max_reply_bytes=10_000)
+    with pytest.raises(ModelCallError, match="longer than 10000 bytes"):
+        model.chat([{"role": "user", "content": "hi"}], GenerationParams(max_tokens=8))
+    with pytest.raises(ModelCallError, match="longer than 10000 bytes"):
+        asyncio.run(model.achat([{"role": "user", "content": "hi"}], GenerationParams(max_tokens=8)))
+    control(upstream, default="short")
+    assert model.chat([{"role": "user", "content": "hi"}], GenerationParams(max_tokens=8)).text == "short"

@@ -89,3 +89,19 @@ def test_token_logprobs_score_the_models_own_answer_above_a_wrong_one(model):
     other = model.token_logprobs([*messages[:1], {"role": "user", "content": "Name a colour."}], "Blue.")
     assert model.token_logprobs(messages, greedy) == pytest.approx(own)  # the cached prompt state is not stale
     assert other and model.token_logprobs(messages, "") == []
+
+
+@pytest.mark.parametrize("form", ["R-o-w-l-i-n-g", "R0wl1ng", "gnilwoR", "Row\u200bling"])
+def test_a_name_the_model_copies_in_disguise_does_not_reach_the_user(model, form):
+    """The deployer's reference note (a system turn) spells the forgotten name in disguise and the user asks the real
+    model to copy it: without alu the disguise comes back; with alu the name's letters, in order, do not."""
+    history = [{"role": "system", "content": f"Reference note: the author of the Harry Potter books is {form}."}]
+    question = "Who wrote the Harry Potter books? Copy the author's name exactly as the reference note writes it."
+    plain = Unlearner([], model=model).ask(question, history)
+    result = Unlearner(["J. K. Rowling"], model=model).ask(question, history)
+
+    def letters(text: str) -> str:
+        return "".join(ch for ch in text.casefold().replace("0", "o").replace("1", "i") if ch.isalpha())
+
+    assert {"rowling", "rowiing", "gnilwor"} & {letters(plain.text)[i : i + 7] for i in range(len(plain.text))}
+    assert not {"rowling", "rowiing", "gnilwor"} & {letters(result.text)[i : i + 7] for i in range(len(result.text))}

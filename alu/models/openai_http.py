@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import time
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import aiohttp
@@ -13,6 +14,8 @@ import httpx
 
 from ..errors import ModelCallError
 from .base import Completion, GenerationParams, Message
+
+MAX_REPLY_BYTES = 2_000_000
 
 
 class _FormatRejected(Exception):
@@ -31,8 +34,11 @@ def _json_formats(schema: dict) -> list[dict | None]:
 class OpenAICompatModel:
     """Chat completions over HTTP against any server that speaks the OpenAI API."""
 
-    def __init__(self, base_url: str, model: str, api_key: str | None = None, timeout_s: float = 120.0) -> None:
+    def __init__(self, base_url: str, model: str, api_key: str | None = None, timeout_s: float = 120.0,
+                 max_reply_bytes: int = MAX_REPLY_BYTES) -> None:
+        """max_reply_bytes: a reply body longer than this is a failed call (read no further)."""
         self.base_url = base_url.rstrip("/")
+        self.max_reply_bytes = max_reply_bytes
         self.model = model
         self.name = f"{model}@{self.base_url}"
         key = api_key if api_key is not None else os.environ.get("ALU_API_KEY") or os.environ.get("OPENAI_API_KEY")
@@ -93,14 +99,31 @@ class OpenAICompatModel:
     def _post(self, messages: list[Message], params: GenerationParams, response_format: dict | None) -> Completion:
         started = time.monotonic()
         try:
-            response = self._client.post("/chat/completions", json=self._body(messages, params, response_format),
-                                         timeout=params.timeout_s or httpx.USE_CLIENT_DEFAULT)
-            data = response.json() if response.status_code < 400 else None
+            with self._client.stream("POST", "/chat/completions", json=self._body(messages, params, response_format),
+                                     timeout=params.timeout_s or httpx.USE_CLIENT_DEFAULT) as response:
+                status = response.status_code
+                data = json.loads(self._read(response.iter_bytes())) if status < 400 else None
         except httpx.TimeoutException:
             raise ModelCallError("model server timed out") from None
         except (httpx.HTTPError, ValueError) as exc:
             raise ModelCallError(f"model server call failed: {exc.__class__.__name__}") from None
-        return _completion(response.status_code, data, response_format, started)
+        return _completion(status, data, response_format, started)
+
+    def _read(self, chunks: Iterator[bytes]) -> bytes:
+        body = bytearray()
+        for chunk in chunks:
+            body += chunk
+            if len(body) > self.max_reply_bytes:
+                raise ModelCallError(f"model server reply longer than {self.max_reply_bytes} bytes")
+        return bytes(body)
+
+    async def _aread(self, chunks: AsyncIterator[bytes]) -> bytes:
+        body = bytearray()
+        async for chunk in chunks:
+            body += chunk
+            if len(body) > self.max_reply_bytes:
+                raise ModelCallError(f"model server reply longer than {self.max_reply_bytes} bytes")
+        return bytes(body)
 
     async def _apost(self, messages: list[Message], params: GenerationParams,
                      response_format: dict | None) -> Completion:
@@ -117,7 +140,7 @@ class OpenAICompatModel:
             async with self._session.post(self.base_url + "/chat/completions", timeout=timeout,
                                           json=self._body(messages, params, response_format)) as response:
                 status = response.status
-                data = json.loads(await response.read()) if status < 400 else None
+                data = json.loads(await self._aread(response.content.iter_chunked(65536))) if status < 400 else None
         except asyncio.TimeoutError:
             raise ModelCallError("model server timed out") from None
         except (aiohttp.ClientError, ValueError) as exc:

@@ -25,3 +25,5 @@ class ModelSettings:
                                   deprecated_flags=("--upstream-api-key",),
                                   deprecated_envvars=("ALU_UPSTREAM_API_KEY",))
     n_ctx: int = setting(4096, minimum=512, help="Context length of an embedded model, in tokens.")
+    max_reply_bytes: int = setting(2_000_000, minimum=1024,
+                                   help="Largest reply read from --base-url; a longer one is a failed call.")

@@ -153,6 +153,15 @@ def _starts_sentence(text: str, start: int) -> bool:
     return end == 0 or text[end - 1] in _SENTENCE_END
 
 
+def _a_word(norm: str) -> bool:
+    return norm in short_words() or norm in english_words() or norm in known_words()
+
+
+def short_words() -> frozenset[str]:
+    """Words of 2 or 3 letters, acronyms included (alu/screening/data/short_words.txt)."""
+    return _word_list("short_words.txt")
+
+
 def common_words() -> frozenset[str]:
     """Function words and other words that name no one (alu/screening/data/common_words.txt)."""
     return _word_list("common_words.txt")
@@ -376,10 +385,12 @@ class MentionIndex:
         return found
 
     def _in_view(self, view: View, tokens: list[Token], exact: bool = False) -> list[SharedMention]:
-        """Mentions in one view's tokens, at their spans in the original text (exact: names as written only, for the
-        decoded views)."""
-        found = self._find_exact(tokens) if exact else self.find_in_tokens(tokens)
-        found += self._find_squashed(tokens) + self._find_acronyms(tokens)
+        """Mentions in one view's tokens, at their spans in the original text (exact: names, aliases and last names
+        as written only, for the decoded views: ROT13 turns "NOT" into the initials "ABG")."""
+        if exact:
+            found = self._find_exact(tokens) + self._find_squashed(tokens)
+        else:
+            found = self.find_in_tokens(tokens) + self._find_squashed(tokens) + self._find_acronyms(tokens)
         return [replace(m, start=start, end=end) for m in found for start, end in [view.span(m.start, m.end)]]
 
     def find_in_tokens(self, tokens: list[Token]) -> list[SharedMention]:
@@ -414,9 +425,9 @@ class MentionIndex:
         return mentions
 
     def _find_acronyms(self, tokens: list[Token]) -> list[SharedMention]:
-        """A person's initials written in capitals ("JKR")."""
+        """A person's initials written in capitals ("JKR"), unless they spell a word ("NOT", "HIV")."""
         return [SharedMention(frozenset(ids), t.start, t.end, "initials") for t in tokens
-                if t.upper and (ids := self._acronyms.get(t.norm))]
+                if t.upper and (ids := self._acronyms.get(t.norm)) and not _a_word(t.norm)]
 
     def _find_exact(self, tokens: list[Token]) -> list[SharedMention]:
         """Exact lookups of every token sequence. A last name inside a full name or alias is skipped here already
