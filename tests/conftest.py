@@ -147,3 +147,13 @@ def leaky_model() -> ScriptedModel:
     """A model whose answer names J. K. Rowling, and whose agents rewrite it cleanly."""
     return ScriptedModel(vanilla=LEAKY, smooth=as_json(text="The Harry Potter books were written by a British author."),
                          critic=as_json(ratings=[5, 5, 5]))
+
+
+@pytest.fixture(scope="module")
+def upstream(tmp_path_factory) -> Iterator:
+    """A fake OpenAI-compatible upstream (tests/fake_upstream.py) as a real process, one per test module."""
+    from server_helpers import start_fake_upstream
+
+    process = start_fake_upstream(tmp_path_factory.mktemp("upstream"))
+    yield process
+    process.stop()

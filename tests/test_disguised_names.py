@@ -11,7 +11,7 @@ import re
 import httpx
 import pytest
 from disguises import CLEAN, TARGETS, Disguise, disguises
-from server_helpers import ADMIN_KEY, control, start_fake_upstream, start_gateway
+from server_helpers import ADMIN_KEY, control, start_gateway
 
 from alu.prompts import default_prompts
 
@@ -20,13 +20,6 @@ pytestmark = pytest.mark.server
 MODEL = "gpt-test"
 REFUSAL = default_prompts().refusal
 FALSE_POSITIVE_GOAL = 0.01
-
-
-@pytest.fixture(scope="module")
-def upstream(tmp_path_factory):
-    process = start_fake_upstream(tmp_path_factory.mktemp("upstream"))
-    yield process
-    process.stop()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from server_helpers import ADMIN_KEY, USER_KEY, control, start_fake_upstream, start_gateway, upstream_requests
+from server_helpers import ADMIN_KEY, USER_KEY, control, start_gateway, upstream_requests
 
 from alu.errors import ModelCallError
 from alu.models import GenerationParams, OpenAICompatModel
@@ -22,13 +22,6 @@ MODEL = "gpt-test"
 REFUSAL = default_prompts().refusal
 USER = {"Authorization": f"Bearer {USER_KEY}"}
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
-
-
-@pytest.fixture(scope="module")
-def upstream(tmp_path_factory):
-    process = start_fake_upstream(tmp_path_factory.mktemp("upstream"))
-    yield process
-    process.stop()
 
 
 def _gateway(upstream, tmp_path_factory, *options: str):

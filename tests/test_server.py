@@ -12,7 +12,6 @@ from server_helpers import (
     ADMIN_KEY,
     USER_KEY,
     control,
-    start_fake_upstream,
     start_gateway,
     upstream_requests,
 )
@@ -27,13 +26,6 @@ MODEL = "gpt-test"
 QUESTION = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}]}
 NOVEL_ANSWER = "Tides of Glass was written by Jane Doe in 1999. It is a story about the sea."
 SECRET = re.compile(r"\b(jane|doe)\b", re.IGNORECASE)
-
-
-@pytest.fixture(scope="module")
-def upstream(tmp_path_factory):
-    process = start_fake_upstream(tmp_path_factory.mktemp("upstream"))
-    yield process
-    process.stop()
 
 
 @pytest.fixture(scope="module")
