@@ -13,8 +13,6 @@ import unicodedata
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import cache
-from importlib import resources
 from itertools import chain, groupby, product
 
 from anyascii import anyascii
@@ -22,6 +20,7 @@ from rapidfuzz.distance import OSA
 
 from ..targets import Target
 from .reading import View, acrostic, clean, decoded, rendered
+from .words import english_words, is_word, known_words
 
 MASK_CHARS = "*_"
 _KANA_MARKS = "\u3099\u309a"
@@ -151,40 +150,6 @@ def _starts_sentence(text: str, start: int) -> bool:
     if _INITIAL_DOT.search(text[max(end - 3, 0) : end]):  # the pattern spans at most 3 characters
         return False  # the dot of an initial ("A. B. Guthrie"), not the end of a sentence
     return end == 0 or text[end - 1] in _SENTENCE_END
-
-
-def _a_word(norm: str) -> bool:
-    return norm in short_words() or norm in english_words() or norm in known_words()
-
-
-def short_words() -> frozenset[str]:
-    """Words of 2 or 3 letters, acronyms included (alu/screening/data/short_words.txt)."""
-    return _word_list("short_words.txt")
-
-
-def common_words() -> frozenset[str]:
-    """Function words and other words that name no one (alu/screening/data/common_words.txt)."""
-    return _word_list("common_words.txt")
-
-
-def known_words() -> frozenset[str]:
-    """Correctly spelled words of 4 letters or more, names included (alu/screening/data/known_words.txt)."""
-    return _word_list("known_words.txt")
-
-
-@cache
-def english_words() -> frozenset[str]:
-    """English words as a dictionary writes them in lower case (Webster's 2nd edition word list, packaged by
-    english-words): "smith", "price" and "brown" are words, "einstein" and "rowling" are not."""
-    from english_words import get_english_words_set
-
-    return frozenset(w for w in get_english_words_set(["web2"], lower=False, alpha=True) if w.islower())
-
-
-@cache
-def _word_list(name: str) -> frozenset[str]:
-    text = resources.files("alu.screening").joinpath("data", name).read_text(encoding="utf-8")
-    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
 
 
 def normalize(text: str) -> str:
@@ -427,7 +392,7 @@ class MentionIndex:
     def _find_acronyms(self, tokens: list[Token]) -> list[SharedMention]:
         """A person's initials written in capitals ("JKR"), unless they spell a word ("NOT", "HIV")."""
         return [SharedMention(frozenset(ids), t.start, t.end, "initials") for t in tokens
-                if t.upper and (ids := self._acronyms.get(t.norm)) and not _a_word(t.norm)]
+                if t.upper and (ids := self._acronyms.get(t.norm)) and not is_word(t.norm)]
 
     def _find_exact(self, tokens: list[Token]) -> list[SharedMention]:
         """Exact lookups of every token sequence. A last name inside a full name or alias is skipped here already

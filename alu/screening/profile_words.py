@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from .mentions import MASK_CHARS, Token, common_words, tokenize
+from .mentions import MASK_CHARS, Token, tokenize
+from .words import common_words
 
 ROW_BUDGET = 1024  # most profile rows a screen compares with its texts
 
