@@ -61,6 +61,8 @@ SPELLING = {word[0].lower(): word for word in [
     "Alfa", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf", "Hotel", "India", "Juliett", "Kilo", "Lima", "Mike",
     "November", "Oscar", "Papa", "Quebec", "Romeo", "Sierra", "Tango", "Uniform", "Victor", "Whiskey", "X-ray",
     "Yankee", "Zulu"]}
+UPSIDE_DOWN = dict(zip("abcdefghijklmnopqrstuvwxyz", "ɐqɔpǝɟƃɥᴉɾʞlɯuodbɹsʇnʌʍxʎz", strict=True))
+BRAILLE = "⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚⠅⠇⠍⠝⠕⠏⠟⠗⠎⠞⠥⠧⠺⠭⠽⠵"
 WORD_TAILS = ["ain fell all night", "ver the hills", "ind in the trees", "ight came late", "n the morning",
               "othing was said", "ardens grew"]
 
@@ -143,6 +145,12 @@ TRANSFORMS = {
     "morse": lambda w: " / ".join(" ".join(MORSE[ch] for ch in part.lower() if ch in MORSE) for part in _by_word(w)),
     "spelling alphabet": lambda w: ", ".join(" ".join(SPELLING[ch] for ch in part.lower() if ch in SPELLING)
                                              for part in _by_word(w)),
+    "caesar shift": lambda w: "".join(chr((ord(ch.lower()) - 97 + 5) % 26 + 97) if ch.isalpha() else ch for ch in w),
+    "upside down": lambda w: "".join(UPSIDE_DOWN.get(ch.lower(), ch) for ch in reversed(w)),
+    "flag letters": lambda w: "".join(chr(0x1F1E6 + ord(ch.lower()) - 97) if ch.isalpha() else ch for ch in w),
+    "braille": lambda w: "".join(BRAILLE[ord(ch.lower()) - 97] if ch.isalpha() else ch for ch in w),
+    "letter numbers": lambda w: " ".join(str(ord(ch.lower()) - 96) for ch in w if ch.isalpha()),
+    "ascii codes": lambda w: " ".join(str(ord(ch)) for ch in w),
     "acrostic": lambda w: "\n".join(f"{ch.upper()}{WORD_TAILS[i % len(WORD_TAILS)]}"
                                     for i, ch in enumerate("".join(_by_word(w))) if ch.isalpha()),
 }

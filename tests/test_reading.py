@@ -64,6 +64,14 @@ def test_confusables_come_from_unicode_data():
     ("Роулинг wrote it.", "Роулинг"),
     ("Ask about \u202egnilwoR\u202c today.", "gnilwoR"),  # displayed right to left: "Rowling"
     ("Пр\u043eект Найтингейл began.", "Пр\u043eект Найтингейл"),
+    ("Ask Doehuw Hlqvwhlq today.", "Doehuw Hlqvwhlq"),  # Caesar, shift 3
+    ("Ask ƃuılʍoɹ today.", "ƃuılʍoɹ"),  # upside down
+    ("Ask ⠗⠕⠺⠇⠊⠝⠛ today.", "⠗⠕⠺⠇⠊⠝⠛"),  # braille
+    ("Ask \U0001f1f7\U0001f1f4\U0001f1fc\U0001f1f1\U0001f1ee\U0001f1f3\U0001f1ec today.",
+     "\U0001f1f7\U0001f1f4\U0001f1fc\U0001f1f1\U0001f1ee\U0001f1f3\U0001f1ec"),  # flag letters
+    ("Decode 18 15 23 12 9 14 7 please.", "18 15 23 12 9 14 7"),  # a=1 ... z=26
+    ("Decode .-. --- .-- .-.. .. -. --. please.", ".-. --- .-- .-.. .. -. --."),
+    ("Romeo Oscar Whiskey Lima India November Golf, she said.", "Romeo Oscar Whiskey Lima India November Golf, "),
 ])
 def test_redaction_removes_exactly_what_the_reader_saw(index, text, disguised):
     mentions = index.find(text)
@@ -78,6 +86,9 @@ def test_redaction_removes_exactly_what_the_reader_saw(index, text, disguised):
     "Wanar boils.",  # a short misspelling that starts a sentence
     "NASA, the FBI and HTML.",
     "Florence Nightingale was a nurse.",
+    "The years 1999, 2000 and 2001; scores 3, 5, 7, 9 and 11.",
+    "The cheer was jolly.",  # Caesar shifts of each other, but words
+    "Alpha and bravo teams met Charlie.",
 ])
 def test_look_alike_words_are_not_names(index, text):
     found = [m for m in index.find(text) if m.target_id != "adam smith"]
@@ -87,3 +98,9 @@ def test_look_alike_words_are_not_names(index, text):
 def test_sound_keys_match_names_transliterated_from_other_scripts():
     assert sound("einstein") == sound("eynshteyn") == sound("ainshiyutain") == sound("aiyinsitan")
     assert sound("rowling") == sound("rouling") == sound("roringu")
+
+
+def test_acrostics_are_read_down_the_first_letters_of_lines(index):
+    poem = "A poem:\nRain fell\nOver hills\nWind blew\nLight came\nIn time\nNight fell\nGardens grew\nThe end."
+    mentions = index.find(poem)
+    assert mentions and redact(poem, mentions, "_").startswith("A poem:\n_ain fell\n_ver hills")

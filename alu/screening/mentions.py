@@ -222,6 +222,7 @@ class MentionIndex:
         self._squashed: dict[str, dict[str, set[str]]] = defaultdict(dict)  # "jkrowling" -> form -> ids
         self._sounds: dict[str, set[str]] = defaultdict(set)  # sound key (and its deletes) -> indexed tokens
         self._sounded: dict[str, dict[str, set[str]]] = defaultdict(dict)  # sound key of a name of 2+ words
+        self._shifted: dict[str, set[str]] = defaultdict(set)  # a one-word name shifted to start with "a" -> names
         self.max_len = 1
         self._recent: OrderedDict[str, list[SharedMention]] = OrderedDict()  # the last texts read, and their mentions
         self._lock = threading.Lock()
@@ -261,6 +262,8 @@ class MentionIndex:
                     for gram in _grams(token):
                         self._by_gram[gram].add(token)
                 if len(token) >= FUZZY_MIN_LEN:
+                    if token.isalpha() and token.isascii():
+                        self._shifted[caesar_key(token)].add(token)
                     for deleted in _deletes(token):
                         self._deletes[deleted].add(token)
                     for key in _sound_keys(sound(token)):
@@ -345,8 +348,8 @@ class MentionIndex:
             for end in range(start + ACROSTIC_MIN_LEN, min(start + ACROSTIC_MAX_LEN, len(letters)) + 1):
                 piece = letters[start:end]
                 owners = {**self._exact.get((piece,), {}), **self._squashed.get(piece, {})}
-                found += [SharedMention(frozenset(ids), *view.span(start, end), form)
-                          for form, ids in owners.items() if ids]
+                found += [SharedMention(frozenset(ids), *view.span(i, i + 1), form)  # each letter: the rest of
+                          for form, ids in owners.items() if ids for i in range(start, end)]  # its line stays
         return found
 
     def _in_view(self, view: View, tokens: list[Token], exact: bool = False) -> list[SharedMention]:
@@ -355,7 +358,8 @@ class MentionIndex:
         if exact:
             found = self._find_exact(tokens) + self._find_squashed(tokens)
         else:
-            found = self.find_in_tokens(tokens) + self._find_squashed(tokens) + self._find_acronyms(tokens)
+            found = (self.find_in_tokens(tokens) + self._find_squashed(tokens) + self._find_acronyms(tokens)
+                     + self._find_shifted(tokens))
         return [replace(m, start=start, end=end) for m in found for start, end in [view.span(m.start, m.end)]]
 
     def find_in_tokens(self, tokens: list[Token]) -> list[SharedMention]:
@@ -387,6 +391,23 @@ class MentionIndex:
                 owners = self._squashed.get(token.norm.replace("*", "").replace("_", ""), {})
                 mentions += [SharedMention(frozenset(ids), token.start, token.end, form)
                              for form, ids in owners.items() if ids]
+        return mentions
+
+    def _find_shifted(self, tokens: list[Token]) -> list[SharedMention]:
+        """Names in a Caesar cipher, any shift ("Ebjyvat", "Fq-Pzbfnyn"): a word of FUZZY_MIN_LEN letters or more
+        that is no word itself and, every letter shifted alike, spells a word of a name; the words around it are
+        shifted back alike and read for names as written."""
+        mentions = []
+        for i, token in enumerate(tokens):
+            word = token.norm
+            if len(word) < FUZZY_MIN_LEN or not (word.isalpha() and word.isascii()) or word in self._tokens:
+                continue
+            names = self._shifted.get(caesar_key(word))
+            if not names or is_word(word):
+                continue
+            window = tokens[max(i - self.max_len + 1, 0) : i + self.max_len]
+            for shift in {(ord(name[0]) - ord(word[0])) % 26 for name in names}:
+                mentions += self._find_exact([replace(t, norm=_shift(t.norm, shift)) for t in window])
         return mentions
 
     def _find_acronyms(self, tokens: list[Token]) -> list[SharedMention]:
@@ -564,6 +585,16 @@ def _discard(owners: dict[str, set[str]], form: str, target_id: str) -> None:
     owners.get(form, set()).discard(target_id)
 
 
+def _shift(word: str, shift: int) -> str:
+    """Every ASCII letter of the word moved shift places along the alphabet."""
+    return "".join(chr(97 + (ord(ch) - 97 + shift) % 26) if "a" <= ch <= "z" else ch for ch in word)
+
+
+def caesar_key(word: str) -> str:
+    """The word with every letter shifted alike so that it starts with "a": the same for all its Caesar shifts."""
+    return _shift(word, 97 - ord(word[0]))
+
+
 def sound(word: str) -> str:
     """A rough sound key of a folded word, for names transliterated from other scripts ("Эйнштейн" -> "eynshteyn",
     "アインシュタイン" -> "ainshiyutain", "爱因斯坦" -> "aiyinsitan" all key as "nstn", like "einstein"): consonant
@@ -604,7 +635,7 @@ def _may_be_last_name(span: list[Token]) -> bool:
     "smith" or "price")."""
     letters = sum(len(t.norm) for t in span)
     if not span[0].capitalized:
-        return letters >= LOWER_LAST_NAME and not any(t.norm in english_words() for t in span)
+        return letters >= LOWER_LAST_NAME and "".join(t.norm for t in span) not in english_words()
     return letters >= SHORT_LAST_NAME or not span[0].initial
 
 

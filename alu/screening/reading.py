@@ -56,6 +56,15 @@ _SPELLING = ("alfa|alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel|india|julie
              "|quebec|romeo|sierra|tango|uniform|victor|whiske?y|x-?ray|yankee|zulu")
 _SPELLING_RUN = re.compile(rf"\b(?:(?:{_SPELLING})\b[\s,/|-]*){{3,}}", re.IGNORECASE)
 _LINE_START = re.compile(r"^[^\w\n]*([^\W\d_])", re.MULTILINE)
+_NUMBERS = re.compile(r"(?<![\d.])(?:\d{1,3}[ ,-]+){3,}\d{1,3}(?!\d)")
+# Signs that stand for one letter each and that NFKC leaves alone: regional indicators (flag letters) and braille.
+_LETTER_SIGNS = {**{chr(0x1F1E6 + i): chr(65 + i) for i in range(26)},
+                 **dict(zip("⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚⠅⠇⠍⠝⠕⠏⠟⠗⠎⠞⠥⠧⠺⠭⠽⠵", "abcdefghijklmnopqrstuvwxyz", strict=True))}
+# Upside-down writing: each letter turned (the text is also read backwards); the letters only turned text has.
+_UPSIDE_DOWN = str.maketrans(dict(zip(
+    "ɐqɔpǝɟƃɥᴉıɾʞʅɯuodbɹsʇnʌʍxʎz∀ᗺƆᗡƎℲ⅁ſꞰ˥WԀΌᴚ⊥∩ΛM⅄",
+    "abcdefghiijklmnopqrstuvwxyzABCDEFGJKLMPQRTUVWY", strict=True)))
+_UPSIDE_DOWN_ONLY = set("ɐɔǝɟƃɥᴉıɾʞʅɯɹʇʌʍʎ∀ᗺƆᗡƎℲ⅁ſꞰ˥ԀΌᴚ⊥∩Λ⅄")
 ACROSTIC_MIN_LINES = 3
 
 
@@ -140,12 +149,15 @@ def rendered(view: View) -> list[View]:
 
 
 def decoded(view: View) -> Iterator[View]:
-    """Views of what the text may encode: the text reversed, in ROT13, and each base64, hex, binary, Morse or NATO
-    spelling-alphabet run decoded (the span of a decoded run is the whole run)."""
+    """Views of what the text may encode: the text reversed, in ROT13, upside down ("ƃuılʍoɹ"), and each base64,
+    hex, binary, Morse, NATO-spelling-alphabet or number (ASCII codes, a=1 ... z=26) run decoded (the span of a
+    decoded run is the whole run)."""
     text = view.text
     if any(ch.isalpha() for ch in text):
         yield View(text[::-1], parent=view, mirrored=True)
         yield View(codecs.encode(text, "rot13"), parent=view)
+    if sum(ch in _UPSIDE_DOWN_ONLY for ch in text) >= 2:
+        yield View(text.translate(_UPSIDE_DOWN)[::-1], parent=view, mirrored=True)
     for pattern, decode in _DECODERS:
         for match in pattern.finditer(text):
             plain = decode(match.group())
@@ -182,6 +194,8 @@ def _valid_percent(piece: str) -> bool:
 
 def _visible(match: re.Match) -> str:
     char = match.group()
+    if char in _LETTER_SIGNS:
+        return _LETTER_SIGNS[char]
     if unicodedata.category(char) in _INVISIBLE and char not in _KEEP_CONTROLS:
         return ""
     normal = unicodedata.normalize("NFKC", char)
@@ -273,6 +287,16 @@ def _from_spelling_alphabet(run: str) -> str | None:
     return "".join(" " if w in "/|," else w[0] for w in words).strip() or None
 
 
+def _from_numbers(run: str) -> str | None:
+    """ASCII codes ("82 111 119") or letter positions ("18 15 23": a=1 ... z=26) as text."""
+    numbers = [int(n) for n in re.findall(r"\d+", run)]
+    if all(1 <= n <= 26 for n in numbers):
+        return "".join(chr(96 + n) for n in numbers)
+    if all(32 <= n <= 126 for n in numbers):
+        return _printable(bytes(numbers))
+    return None
+
+
 def _from_hex(run: str) -> str | None:
     try:
         return _printable(bytes.fromhex(re.sub(r"[ :]", "", run)))
@@ -291,4 +315,4 @@ def _printable(data: bytes) -> str | None:
 
 
 _DECODERS = ((_BASE64, _from_base64), (_HEX, _from_hex), (_BINARY, _from_binary), (_MORSE_RUN, _from_morse),
-             (_SPELLING_RUN, _from_spelling_alphabet))
+             (_SPELLING_RUN, _from_spelling_alphabet), (_NUMBERS, _from_numbers))
