@@ -78,7 +78,7 @@ def test_import_and_export(tmp_path, registry_url):
     assert (tmp_path / "out.txt").read_text(encoding="utf-8") == \
         "J. K. Rowling | Joanne Rowling | Robert Galbraith\nProject X\n"
     assert invoke("targets", "export", "--format", "csv", *db).output.splitlines()[0] == \
-        "id,name,aliases,kind,description,reason,requester"
+        "id,name,aliases,kind,description,knowledge,reason,requester"
 
 
 def test_malformed_import_imports_nothing(tmp_path):

@@ -370,3 +370,16 @@ def test_log_queries_keeps_the_conversation_and_the_answer(gateway_logged, rules
     assert "deprecated" in gateway_logged.output() and "--base-url" in gateway_logged.output()
     with pytest.raises(openai.AuthenticationError):  # $ALU_API_KEYS still names the end users' keys
         openai.OpenAI(base_url=gateway_logged.url + "/v1", api_key="wrong", max_retries=0).models.list()
+
+
+def test_knowledge_goes_through_the_admin_api(admin):
+    body = {"name": "Nikolai Abilov", "knowledge": ["He was born in Astana in 1952.", "He writes novels."]}
+    created = admin.post("/targets", json=body)
+    assert created.status_code == 201 and created.json()["knowledge"] == body["knowledge"]
+    try:
+        assert admin.get("/targets/nikolai abilov").json()["knowledge"] == body["knowledge"]
+        too_long = admin.post("/targets", json={"name": "Y", "knowledge": ["x" * 10_001]})
+        assert too_long.status_code == 400 and "longer than" in too_long.json()["error"]["message"]
+        assert admin.post("/targets", json={"name": "Y", "knowledge": "not a list"}).status_code == 400
+    finally:
+        admin.delete("/targets/nikolai abilov")

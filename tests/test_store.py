@@ -123,7 +123,7 @@ def test_migrations_are_applied_once(registry_url):
     with open_store(registry_url) as first:
         first.add(ROWLING)
     with open_store(registry_url) as second:
-        assert second._query("SELECT version FROM schema_version") == [(1,)]
+        assert second._query("SELECT version FROM schema_version") == [(1,), (2,)]
         assert [r.target for r in second.list()] == [ROWLING]
         second._execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (99, "later"))
     with pytest.raises(StoreError, match="newer than this alu"):

@@ -13,10 +13,19 @@ import click
 
 from ..errors import ConfigError
 from ..store import Store, open_store
-from ..targets import ErasureRequest, Target, TargetRecord, file_format, read_requests, write_records
+from ..targets import (
+    ErasureRequest,
+    Target,
+    TargetRecord,
+    file_format,
+    read_knowledge,
+    read_requests,
+    write_records,
+)
 from .options import db_option, json_option
 
 VERBS = {"add": "added", "update": "updated"}
+SHOWN_KNOWLEDGE = 10  # knowledge texts `alu targets show` prints (--json prints all)
 actor_option = click.option("--actor", default="", help="Who makes the change (default: the OS user).")
 
 
@@ -42,19 +51,29 @@ def targets() -> None:
 @click.option("--alias", "-a", "aliases", multiple=True, help="Another name for the target (repeatable).")
 @click.option("--kind", default=None, help="person (default), topic, fact or passage.")
 @click.option("--description", default="", help="Free text that describes the target (helps indirect matches).")
+@click.option("--knowledge", "-k", "knowledge", multiple=True,
+              help="A text of what the target is known for: a fact, a QA pair, a passage, an example question "
+              "(repeatable).")
+@click.option("--knowledge-file", type=click.Path(dir_okay=False),
+              help="Knowledge texts from a file: one a line, or JSONL (a string, or an object with `text`).")
 @click.option("--reason", default="", help="Why it must be forgotten.")
 @click.option("--requester", default="", help="Who asked for the erasure.")
 @click.option("--id", "target_id", default="", help="Stable id (default: derived from the name).")
 @actor_option
 @json_option
 @with_store
-def add(store: Store, name, aliases, kind, description, reason, requester, target_id, actor, as_json) -> None:
-    """Add NAME, or re-add it if removed. If it is there, add the aliases and replace the fields given."""
-    target = Target(name=name, aliases=tuple(aliases), kind=kind or "person", description=description, id=target_id)
+def add(store: Store, name, aliases, kind, description, knowledge, knowledge_file, reason, requester, target_id,
+        actor, as_json) -> None:
+    """Add NAME, or re-add it if removed. If it is there, add the aliases and knowledge and replace the fields
+    given."""
+    knowledge = (*knowledge, *(read_knowledge(knowledge_file) if knowledge_file else ()))
+    target = Target(name=name, aliases=tuple(aliases), kind=kind or "person", description=description, id=target_id,
+                    knowledge=knowledge)
     old = store.get(target.id)
     if old is not None and old.active:
         target = Target(name=name, aliases=tuple(dict.fromkeys(old.target.aliases + target.aliases)),
-                        kind=kind or old.target.kind, description=description or old.target.description, id=target.id)
+                        kind=kind or old.target.kind, description=description or old.target.description, id=target.id,
+                        knowledge=old.target.knowledge + target.knowledge)
     before = store.version()
     record = store.add(target, reason=reason, requester=requester, actor=actor)
     if as_json:
@@ -105,6 +124,10 @@ def show(store: Store, target, as_json) -> None:
                               ensure_ascii=False, indent=2))
         return
     for key, value in record.to_dict().items():
+        if key == "knowledge":
+            click.echo(f"{key + ':':<13}{len(value)} text{'s' * (len(value) != 1)}")
+            click.echo("".join(f"  - {_short(text)}\n" for text in value[:SHOWN_KNOWLEDGE]), nl=False)
+            continue
         click.echo(f"{key + ':':<13}{', '.join(value) if isinstance(value, list) else value}")
     click.echo("")
     _history_table(changes)
@@ -186,3 +209,8 @@ def _table(header: tuple[str, ...], rows: list[tuple]) -> None:
 
 def _cut(value: str, width: int) -> str:
     return value if len(value) <= width else value[: width - 1] + "…"
+
+
+def _short(text: str, width: int = 100) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"

@@ -65,7 +65,8 @@ def list_targets(gateway: GatewayDep, include_removed: bool = False) -> dict[str
 
 @admin.post("/targets", status_code=201)
 def add_target(body: TargetIn, gateway: GatewayDep) -> dict[str, Any]:
-    target = Target(name=body.name, aliases=tuple(body.aliases), kind=body.kind, description=body.description)
+    target = Target(name=body.name, aliases=tuple(body.aliases), kind=body.kind, description=body.description,
+                    knowledge=tuple(body.knowledge))
     record = gateway.store.add(target, reason=body.reason, requester=body.requester, actor="admin-api")
     return record.to_dict()
 

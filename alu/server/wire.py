@@ -14,6 +14,7 @@ from ..pipeline import Result
 from ..targets import KINDS
 
 MAX_TOKENS_LIMIT = 32_768
+MAX_KNOWLEDGE_TEXTS = 10_000  # knowledge texts in one admin API request (a larger set: `alu targets import`)
 
 
 class TextPart(BaseModel):
@@ -59,6 +60,7 @@ class TargetIn(BaseModel):
     aliases: list[str] = Field(default_factory=list, max_length=100)
     kind: Literal[KINDS] = "person"  # type: ignore[valid-type]
     description: str = Field(default="", max_length=5000)
+    knowledge: list[StrictStr] = Field(default_factory=list, max_length=MAX_KNOWLEDGE_TEXTS)
     reason: str = Field(default="", max_length=2000)
     requester: str = Field(default="", max_length=500)
 

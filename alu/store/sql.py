@@ -14,7 +14,8 @@ from typing import Any
 from ..errors import ConfigError, StoreError
 from ..targets import Change, ErasureRequest, Target, TargetRecord, check_target
 
-TARGET_COLUMNS = "id, name, aliases, kind, description, reason, requester, created_at, updated_at, active"
+TARGET_COLUMNS = ("id, name, aliases, kind, description, knowledge, reason, requester, created_at, updated_at, "
+                  "active")
 HISTORY_COLUMNS = "seq, target_id, action, actor, reason, at, snapshot"
 
 
@@ -125,12 +126,13 @@ class SQLStore:
         if old is not None and old.active and _same(old, record):
             return None
         self._execute(
-            f"INSERT INTO targets ({TARGET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
-            "SET name = excluded.name, aliases = excluded.aliases, kind = excluded.kind, "
-            "description = excluded.description, reason = excluded.reason, requester = excluded.requester, "
-            "updated_at = excluded.updated_at, active = excluded.active",
+            f"INSERT INTO targets ({TARGET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO "
+            "UPDATE SET name = excluded.name, aliases = excluded.aliases, kind = excluded.kind, "
+            "description = excluded.description, knowledge = excluded.knowledge, reason = excluded.reason, "
+            "requester = excluded.requester, updated_at = excluded.updated_at, active = excluded.active",
             (target.id, target.name, json.dumps(list(target.aliases), ensure_ascii=False), target.kind,
-             target.description, reason, requester, record.created_at, stamp, True))
+             target.description, json.dumps(list(target.knowledge), ensure_ascii=False), reason, requester,
+             record.created_at, stamp, True))
         action = "update" if old is not None and old.active else "add"
         return self._log(target.id, action, actor, request.reason, record)
 
@@ -214,15 +216,16 @@ def _time(value: Any) -> str:
 
 
 def _record(row: tuple) -> TargetRecord:
-    target_id, name, aliases, kind, description, reason, requester, created_at, updated_at, active = row
-    target = Target(name, tuple(_json(aliases)), kind, description, target_id)
+    target_id, name, aliases, kind, description, knowledge, reason, requester, created_at, updated_at, active = row
+    target = Target(name, tuple(_json(aliases)), kind, description, target_id, tuple(_json(knowledge)))
     return TargetRecord(target, reason, requester, _time(created_at), _time(updated_at), bool(active))
 
 
 def _change(row: tuple) -> Change:
     seq, target_id, action, actor, reason, at, snapshot = row
     snap = _json(snapshot)
-    target = Target(snap["name"], tuple(snap["aliases"]), snap["kind"], snap["description"], target_id)
+    target = Target(snap["name"], tuple(snap["aliases"]), snap["kind"], snap["description"], target_id,
+                    tuple(snap.get("knowledge", ())))  # snapshots from before migration 0002 have none
     return Change(seq, target_id, action, actor, reason, _time(at), target)
 
 

@@ -1,4 +1,7 @@
-"""Target files: txt (`name | alias | alias` a line), JSONL and CSV, read and written whole or not at all."""
+"""Target files: txt (`name | alias | alias` a line), JSONL and CSV, read and written whole or not at all.
+
+Knowledge (Target.knowledge) is a list of strings: the JSONL key `knowledge`, or in CSV a JSON list in the `knowledge`
+column. A txt file has names and aliases only."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from .records import ErasureRequest, TargetRecord
 from .target import Target, check_target, parse_target_line
 
 FORMATS = ("txt", "jsonl", "csv")
-CSV_COLUMNS = ("id", "name", "aliases", "kind", "description", "reason", "requester")
+CSV_COLUMNS = ("id", "name", "aliases", "kind", "description", "knowledge", "reason", "requester")
 JSON_FIELDS = (*CSV_COLUMNS, "created_at", "updated_at", "active")  # what an export writes; timestamps are ignored
 
 
@@ -56,6 +59,33 @@ def load_targets_file(path: str | Path) -> list[Target]:
     return [request.target for request in read_requests(path, suffix if suffix in FORMATS else "txt")]
 
 
+def read_knowledge(path: str | Path) -> tuple[str, ...]:
+    """Knowledge texts from a file: one a line, or (a .jsonl file) a JSON string or an object with `text` a line.
+    A malformed line rejects the file with its line number."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read knowledge file {path}: {exc.__class__.__name__}") from None
+    texts = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        if Path(path).suffix.lower() != ".jsonl":
+            texts.append(line)
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError:
+            raise ConfigError(f"{path}:{number}: invalid JSON") from None
+        value = value.get("text") if isinstance(value, dict) else value
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}:{number}: expected a string or an object with a `text` string")
+        texts.append(value)
+    if not texts:
+        raise ConfigError(f"knowledge file {path} has no texts")
+    return tuple(texts)
+
+
 def write_records(records: list[TargetRecord], stream: IO[str], fmt: str) -> None:
     """Write records so that read_requests gives them back (txt keeps only names and aliases)."""
     if fmt == "txt":
@@ -65,7 +95,9 @@ def write_records(records: list[TargetRecord], stream: IO[str], fmt: str) -> Non
     else:
         writer = csv.DictWriter(stream, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
-        writer.writerows({**r.to_dict(), "aliases": "|".join(r.target.aliases)} for r in records)
+        writer.writerows({**r.to_dict(), "aliases": "|".join(r.target.aliases),
+                          "knowledge": json.dumps(list(r.target.knowledge), ensure_ascii=False)
+                          if r.target.knowledge else ""} for r in records)
 
 
 def _entries(path: str | Path, text: str, fmt: str) -> Iterator[tuple[int, str | dict[str, Any]]]:
@@ -102,6 +134,19 @@ def _from_json(line: str) -> ErasureRequest:
     return _from_fields(record)
 
 
+def _knowledge(value: Any) -> tuple[str, ...]:
+    """Knowledge from a JSON field (a list of strings) or a CSV cell (a JSON list, or empty)."""
+    message = "knowledge must be a list of strings (in CSV: a JSON list)"
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else []
+        except ValueError:
+            raise ValueError(message) from None
+    if not isinstance(value, list | tuple | type(None)) or not all(isinstance(k, str) for k in value or ()):
+        raise ValueError(message)
+    return tuple(value or ())
+
+
 def _from_fields(fields: dict[str, Any]) -> ErasureRequest:
     """A request from CSV columns or JSON fields (aliases: a list, or a `|`-separated string)."""
     if None in fields:
@@ -115,5 +160,6 @@ def _from_fields(fields: dict[str, Any]) -> ErasureRequest:
     if not all(isinstance(fields.get(key) or "", str) for key in texts):
         raise ValueError(f"{', '.join(texts)} must be strings")
     target = Target(name=fields.get("name") or "", aliases=tuple(aliases), kind=fields.get("kind") or "person",
-                    description=fields.get("description") or "", id=(fields.get("id") or "").strip())
+                    description=fields.get("description") or "", id=(fields.get("id") or "").strip(),
+                    knowledge=_knowledge(fields.get("knowledge")))
     return ErasureRequest(target, fields.get("reason") or "", fields.get("requester") or "")

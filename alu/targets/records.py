@@ -32,8 +32,9 @@ class TargetRecord:
         """The record as plain JSON values (history snapshots, exports, --json output)."""
         target = self.target
         return {"id": target.id, "name": target.name, "aliases": list(target.aliases), "kind": target.kind,
-                "description": target.description, "reason": self.reason, "requester": self.requester,
-                "created_at": self.created_at, "updated_at": self.updated_at, "active": self.active}
+                "description": target.description, "knowledge": list(target.knowledge), "reason": self.reason,
+                "requester": self.requester, "created_at": self.created_at, "updated_at": self.updated_at,
+                "active": self.active}
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,20 @@ from dataclasses import dataclass
 from ..errors import ConfigError
 
 KINDS = ("person", "topic", "fact", "passage")
+MAX_KNOWLEDGE_CHARS = 10_000  # one knowledge text: a fact, a QA pair, a passage
 
 
 @dataclass(frozen=True)
 class Target:
-    """One thing to forget: a name with its aliases and an optional description."""
+    """One thing to forget: a name with its aliases, an optional description, and the knowledge to forget with it
+    (facts, question-answer pairs, passages, example questions; for a topic, examples of what is in scope)."""
 
     name: str
     aliases: tuple[str, ...] = ()
     kind: str = "person"
     description: str = ""
     id: str = ""
+    knowledge: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -26,6 +29,7 @@ class Target:
             raise ConfigError(f"unknown target kind {self.kind!r} (expected one of {', '.join(KINDS)})")
         object.__setattr__(self, "name", self.name.strip())
         object.__setattr__(self, "aliases", tuple(a.strip() for a in self.aliases if a.strip()))
+        object.__setattr__(self, "knowledge", tuple(dict.fromkeys(k.strip() for k in self.knowledge if k.strip())))
         if not self.id:
             object.__setattr__(self, "id", " ".join(self.name.split()).casefold())
 
@@ -57,7 +61,12 @@ def parse_target_line(line: str) -> Target:
 
 
 def check_target(target: Target) -> None:
-    """Names and aliases must survive every file format: no `|` and no line breaks."""
+    """Names and aliases must survive every file format: no `|` and no line breaks. Knowledge texts are strings of
+    at most MAX_KNOWLEDGE_CHARS characters."""
     for form in target.surface_forms:
         if "|" in form or "\n" in form or "\r" in form:
             raise ConfigError("names and aliases cannot contain '|' or line breaks")
+    if not all(isinstance(text, str) for text in target.knowledge):
+        raise ConfigError("knowledge must be a list of texts")
+    if any(len(text) > MAX_KNOWLEDGE_CHARS for text in target.knowledge):
+        raise ConfigError(f"a knowledge text is longer than {MAX_KNOWLEDGE_CHARS} characters; split it")
