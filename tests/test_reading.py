@@ -62,7 +62,7 @@ def test_confusables_come_from_unicode_data():
     ("The einstein equations.", "einstein"),
     ("Rowlling wrote it.", "Rowlling"),
     ("Роулинг wrote it.", "Роулинг"),
-    ("Ask about \u202egnilwoR\u202c today.", "gnilwoR"),  # displayed right to left: "Rowling"
+    ("Ask about \u202egnilwoR\u202c today.", "\u202egnilwoR\u202c"),  # displayed right to left: "Rowling"
     ("Пр\u043eект Найтингейл began.", "Пр\u043eект Найтингейл"),
     ("Ask Doehuw Hlqvwhlq today.", "Doehuw Hlqvwhlq"),  # Caesar, shift 3
     ("Ask ƃuılʍoɹ today.", "ƃuılʍoɹ"),  # upside down

@@ -677,8 +677,9 @@ def _mask_pattern(masked: str) -> re.Pattern | None:
 
 
 def redact(text: str, mentions: list[Mention], placeholder: str = "[REDACTED]") -> str:
-    """Replace every mentioned span by the placeholder (overlapping spans merged)."""
-    spans = sorted((m.start, m.end) for m in mentions)
+    """Replace every mentioned span by the placeholder (overlapping spans merged), with the invisible format
+    characters right around it (a bidi override left outside would display the placeholder backwards)."""
+    spans = sorted(_with_invisible_edges(text, m.start, m.end) for m in mentions)
     out, cursor = [], 0
     for start, end in spans:
         if end <= cursor:
@@ -689,6 +690,14 @@ def redact(text: str, mentions: list[Mention], placeholder: str = "[REDACTED]") 
         cursor = end
     out.append(text[cursor:])
     return "".join(out)
+
+
+def _with_invisible_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and unicodedata.category(text[start - 1]) == "Cf":
+        start -= 1
+    while end < len(text) and unicodedata.category(text[end]) == "Cf":
+        end += 1
+    return start, end
 
 
 def split_sentences(text: str, limit: int = MAX_SENTENCES) -> list[str]:
