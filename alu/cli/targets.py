@@ -126,7 +126,8 @@ def show(store: Store, target, as_json) -> None:
     for key, value in record.to_dict().items():
         if key == "knowledge":
             click.echo(f"{key + ':':<13}{len(value)} text{'s' * (len(value) != 1)}")
-            click.echo("".join(f"  - {_short(text)}\n" for text in value[:SHOWN_KNOWLEDGE]), nl=False)
+            click.echo("".join(f"  - {_cut(' '.join(text.split()), 100)}\n" for text in value[:SHOWN_KNOWLEDGE]),
+                       nl=False)
             continue
         click.echo(f"{key + ':':<13}{', '.join(value) if isinstance(value, list) else value}")
     click.echo("")
@@ -210,7 +211,3 @@ def _table(header: tuple[str, ...], rows: list[tuple]) -> None:
 def _cut(value: str, width: int) -> str:
     return value if len(value) <= width else value[: width - 1] + "…"
 
-
-def _short(text: str, width: int = 100) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 1] + "…"

@@ -112,18 +112,20 @@ class OpenAICompatModel:
     def _read(self, chunks: Iterator[bytes]) -> bytes:
         body = bytearray()
         for chunk in chunks:
-            body += chunk
-            if len(body) > self.max_reply_bytes:
-                raise ModelCallError(f"model server reply longer than {self.max_reply_bytes} bytes")
+            self._grow(body, chunk)
         return bytes(body)
 
     async def _aread(self, chunks: AsyncIterator[bytes]) -> bytes:
         body = bytearray()
         async for chunk in chunks:
-            body += chunk
-            if len(body) > self.max_reply_bytes:
-                raise ModelCallError(f"model server reply longer than {self.max_reply_bytes} bytes")
+            self._grow(body, chunk)
         return bytes(body)
+
+    def _grow(self, body: bytearray, chunk: bytes) -> None:
+        """Add a chunk to a reply body; past max_reply_bytes the call fails (nothing more is read)."""
+        body += chunk
+        if len(body) > self.max_reply_bytes:
+            raise ModelCallError(f"model server reply longer than {self.max_reply_bytes} bytes")
 
     async def _apost(self, messages: list[Message], params: GenerationParams,
                      response_format: dict | None) -> Completion:

@@ -20,7 +20,7 @@ from rapidfuzz.distance import OSA
 
 from ..targets import Target
 from .reading import View, acrostic, clean, decoded, rendered
-from .words import english_words, is_word, known_words
+from .words import english_words, is_word
 
 MASK_CHARS = "*_"
 _KANA_MARKS = "\u3099\u309a"
@@ -475,7 +475,7 @@ class MentionIndex:
         """The mention of the variant's targets by a misspelled or masked span (none or one)."""
         form = "masked" if any(ch in t.norm for t in span for ch in MASK_CHARS) else "fuzzy"
         word = span[0].norm
-        if form == "fuzzy" and len(span) == 1 and (word in known_words() or word in english_words() or (
+        if form == "fuzzy" and len(span) == 1 and (is_word(word) or (
                 span[0].initial and len(word) < INITIAL_FUZZY_MIN_LEN)):
             return []  # "Prize" is a word, not a misspelled "Price"; any word starting a sentence is capitalised
         ids = frozenset().union(*self._exact.get(variant, {}).values())

@@ -180,16 +180,11 @@ def _decode(match: re.Match) -> str:
     if piece.startswith("&"):
         return html.unescape(piece)
     if piece.startswith("%"):
-        return unquote(piece, errors="strict") if _valid_percent(piece) else piece
+        try:
+            return unquote(piece, errors="strict")
+        except UnicodeDecodeError:
+            return piece  # not UTF-8: left as written
     return ""  # line-break hyphenation
-
-
-def _valid_percent(piece: str) -> bool:
-    try:
-        unquote(piece, errors="strict")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _visible(match: re.Match) -> str:

@@ -32,10 +32,7 @@ def file_format(path: str | Path, fmt: str | None = None) -> str:
 def read_requests(path: str | Path, fmt: str | None = None) -> list[ErasureRequest]:
     """Every request in the file; a malformed line rejects the whole file with its line number."""
     fmt = file_format(path, fmt)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read targets file {path}: {exc.__class__.__name__}") from None
+    text = _read_text(path, "targets file")
     requests: list[ErasureRequest] = []
     seen: set[str] = set()
     for number, entry in _entries(path, text, fmt):
@@ -62,10 +59,7 @@ def load_targets_file(path: str | Path) -> list[Target]:
 def read_knowledge(path: str | Path) -> tuple[str, ...]:
     """Knowledge texts from a file: one a line, or (a .jsonl file) a JSON string or an object with `text` a line.
     A malformed line rejects the file with its line number."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read knowledge file {path}: {exc.__class__.__name__}") from None
+    text = _read_text(path, "knowledge file")
     texts = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -84,6 +78,13 @@ def read_knowledge(path: str | Path) -> tuple[str, ...]:
     if not texts:
         raise ConfigError(f"knowledge file {path} has no texts")
     return tuple(texts)
+
+
+def _read_text(path: str | Path, what: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.__class__.__name__}") from None
 
 
 def write_records(records: list[TargetRecord], stream: IO[str], fmt: str) -> None:

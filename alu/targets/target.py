@@ -29,6 +29,8 @@ class Target:
             raise ConfigError(f"unknown target kind {self.kind!r} (expected one of {', '.join(KINDS)})")
         object.__setattr__(self, "name", self.name.strip())
         object.__setattr__(self, "aliases", tuple(a.strip() for a in self.aliases if a.strip()))
+        if not all(isinstance(text, str) for text in self.knowledge):
+            raise ConfigError("knowledge must be a list of texts")
         object.__setattr__(self, "knowledge", tuple(dict.fromkeys(k.strip() for k in self.knowledge if k.strip())))
         if not self.id:
             object.__setattr__(self, "id", " ".join(self.name.split()).casefold())
@@ -61,12 +63,10 @@ def parse_target_line(line: str) -> Target:
 
 
 def check_target(target: Target) -> None:
-    """Names and aliases must survive every file format: no `|` and no line breaks. Knowledge texts are strings of
-    at most MAX_KNOWLEDGE_CHARS characters."""
+    """Names and aliases must survive every file format: no `|` and no line breaks. Knowledge texts are at most
+    MAX_KNOWLEDGE_CHARS characters."""
     for form in target.surface_forms:
         if "|" in form or "\n" in form or "\r" in form:
             raise ConfigError("names and aliases cannot contain '|' or line breaks")
-    if not all(isinstance(text, str) for text in target.knowledge):
-        raise ConfigError("knowledge must be a list of texts")
     if any(len(text) > MAX_KNOWLEDGE_CHARS for text in target.knowledge):
         raise ConfigError(f"a knowledge text is longer than {MAX_KNOWLEDGE_CHARS} characters; split it")
