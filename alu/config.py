@@ -39,6 +39,11 @@ class PipelineConfig:
     max_llm_candidates: int = 5  # of those, at most this many (the most similar) go into an LLM prompt
     sim_leak: float = 0.62  # sentence-to-target similarity taken as a leak without asking the LLM
     sim_confirm: float = 0.45  # similarity at which the LLM is asked to confirm an indirect leak
+    # Screening's floors for targets that share no word with the request, and for a user turn that names a target
+    # by its knowledge (persons, facts, passages) or falls inside a topic's domain: see docs/knowledge.md.
+    sim_knowledge: float = 0.6
+    sim_described: float = 0.7
+    sim_topic: float = 0.5
     critic_llm_weight: float = 0.25
 
     def __post_init__(self) -> None:

@@ -14,7 +14,7 @@ from .embedding import TextEncoder, get_embedder
 from .errors import ConfigError
 from .models import DEFAULT_MODEL, AsyncChatModel, ChatModel, Message, get_model
 from .prompts import Prompts, default_prompts
-from .screening import Candidate, TargetIndex
+from .screening import Candidate, Floors, TargetIndex, split_sentences
 from .store import Store
 from .targets import Target, as_targets
 from .trace import Trace
@@ -65,7 +65,7 @@ class Unlearner:
             targets = [record.target for record in store.list()]
         self.index = TargetIndex(as_targets(list(targets)), embedder=embedder or None)
         self.prompts = prompts or default_prompts()
-        self.context = AgentContext(self.model, self.agent_model, self.config, self.index.embedder, self.prompts)
+        self.context = AgentContext(self.model, self.agent_model, self.config, self.prompts)
 
     @property
     def targets(self) -> list[Target]:
@@ -174,7 +174,7 @@ class Unlearner:
         if not leaks and (config.fast_path or not self.targets):
             trace.path = "fast"
             return answer
-        guard = self.index.mentions
+        guard = self.index
         variants = erase(context, query, answer, leaks, guard, trace)
         trace.variants = variants
         if not variants:
@@ -183,8 +183,10 @@ class Unlearner:
         composed = compose(context, query, variants, trace.ratings, guard, trace)
         if composed is None:
             return _refuse(trace, "no variant reached the rating threshold")
-        if config.final_guard and guard.find_shared(composed):
+        if config.final_guard and guard.mentions.find_shared(composed):
             return _refuse(trace, "the final guard found a target in the answer")
+        if config.final_guard and _restates(guard, composed, candidates, config):
+            return _refuse(trace, "the final guard found a sentence as close to a target as a leak")
         trace.path = "rewrite"
         return composed
 
@@ -195,7 +197,7 @@ class Unlearner:
         if config.prompt_scope == "all":
             candidates = [Candidate(t) for t in self.targets]
         else:
-            candidates = self.index.screen(asked, answer, config.max_candidates, config.sim_confirm, context,
+            candidates = self.index.screen(asked, answer, config.max_candidates, floors(config), context,
                                            detail=step.detail)
         step.latency_s = time.monotonic() - started
         trace.candidates = [c.target.name for c in candidates]
@@ -210,6 +212,21 @@ class _Request:
     history: list[Message]
     context: AgentContext
     trace: Trace
+
+
+def floors(config: PipelineConfig) -> Floors:
+    """The similarity floors of screening, from the pipeline's settings."""
+    return Floors(related=config.sim_confirm, unrelated=config.sim_knowledge, described=config.sim_described,
+                  topic=config.sim_topic)
+
+
+def _restates(guard: TargetIndex, text: str, candidates: list[Candidate], config: PipelineConfig) -> bool:
+    """Whether a sentence of text comes as close to a screened target's profile or knowledge as a leak."""
+    sentences = split_sentences(text)
+    if not sentences or not candidates:
+        return False
+    scores = guard.closeness(sentences, [c.target for c in candidates], [c.covers for c in candidates])
+    return bool((scores >= config.sim_leak).any())
 
 
 def _fault(request: _Request, exc: Exception) -> Result:

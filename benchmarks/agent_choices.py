@@ -21,8 +21,9 @@ from alu.agents.erase import _redact
 from alu.config import preset
 from alu.embedding import get_embedder
 from alu.models import LlamaCppModel
+from alu.pipeline import floors
 from alu.prompts import default_prompts
-from alu.screening import TargetIndex
+from alu.screening import Candidate, TargetIndex
 from alu.targets import Target
 from alu.trace import Trace
 
@@ -53,15 +54,15 @@ def run_model(name: str, targets: list[Target], cases: list[dict]) -> list[str]:
     model = LlamaCppModel(name)
     embedder = get_embedder()
     index = TargetIndex(targets, embedder=embedder)
-    agents = AgentContext(model, model, preset("default"), embedder, default_prompts())
-    paper = AgentContext(model, model, preset("paper").with_overrides(k=2, j=2), embedder, default_prompts())
+    agents = AgentContext(model, model, preset("default"), default_prompts())
+    paper = AgentContext(model, model, preset("paper").with_overrides(k=2, j=2), default_prompts())
     by_name = {t.name: t for t in targets}
     gold = [set(c["leaks"]) for c in cases]
     detections: dict[str, list[set[str]]] = {k: [] for k in ("match", "match+emb", "hybrid", "llm")}
     calls = {"hybrid": 0, "llm": 0}
     started = time.monotonic()
     for case in cases:
-        candidates = index.screen([], case["answer"], limit=5, min_similarity=agents.config.sim_confirm)
+        candidates = index.screen([], case["answer"], limit=5, floors=floors(agents.config))
         detections["match"].append({c.target.name for c in candidates if c.answer_mentions})
         sure = {c.target.name for c in candidates if c.similarity >= agents.config.sim_leak}
         detections["match+emb"].append(detections["match"][-1] | sure)
@@ -70,7 +71,8 @@ def run_model(name: str, targets: list[Target], cases: list[dict]) -> list[str]:
         calls["hybrid"] += sum(s.llm_calls for s in trace.steps)
         step = Trace().step("llm")
         try:
-            detections["llm"].append({t.name for t in _confirm(agents, case["answer"], targets, step)})
+            every = [Candidate(t) for t in targets]
+            detections["llm"].append({t.name for t in _confirm(agents, case["answer"], every, step)})
         except Exception:
             detections["llm"].append(set())
         calls["llm"] += step.llm_calls
@@ -88,18 +90,18 @@ def run_model(name: str, targets: list[Target], cases: list[dict]) -> list[str]:
         original_words = content_words(case["answer"], names)
         for label, context in (("redact+smooth (ours)", agents), ("LLM rewrite (paper)", paper)):
             try:
-                variants = erase(context, "", case["answer"], leaks, index.mentions, Trace())
+                variants = erase(context, "", case["answer"], leaks, index, Trace())
             except Exception:
                 variants = []
             for variant in variants or [""]:
-                leaked = bool(index.mentions.find(variant)) or _similar(variant, leaks, agents)
+                leaked = bool(index.mentions.find(variant)) or _similar(variant, leaks, agents, index)
                 kept = len(content_words(variant, names) & original_words) / max(len(original_words), 1)
                 erase_rows[label].append((leaked, kept, not variant))
-        clean = _redact(agents, case["answer"], leaks, index.mentions).replace("[REDACTED]", "someone")
+        clean = _redact(agents, case["answer"], leaks, index).replace("[REDACTED]", "someone")
         for label, critic_config in (("hybrid", "default"), ("llm", "paper")):
-            rater = AgentContext(model, model, preset(critic_config), embedder, default_prompts())
+            rater = AgentContext(model, model, preset(critic_config), default_prompts())
             try:
-                ratings = critic(rater, [clean, case["answer"]], leaks, index.mentions, Trace())
+                ratings = critic(rater, [clean, case["answer"]], leaks, index, Trace())
             except Exception:
                 ratings = [0.0, 0.0]
             critic_pairs[label].append(1.0 if ratings[0] > ratings[1] else 0.5 if ratings[0] == ratings[1] else 0.0)
@@ -116,10 +118,10 @@ def run_model(name: str, targets: list[Target], cases: list[dict]) -> list[str]:
     return lines
 
 
-def _similar(text: str, leaks: list[Leak], agents: AgentContext) -> bool:
+def _similar(text: str, leaks: list[Leak], agents: AgentContext, index: TargetIndex) -> bool:
     if not text:
         return False
-    ratings = _similarity_ratings(agents, [text], leaks)
+    ratings = _similarity_ratings(agents, [text], leaks, index)
     return ratings[0] <= 1.0
 
 

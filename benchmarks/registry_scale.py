@@ -6,8 +6,11 @@ Every registry stays in memory, and screening latency is timed going through the
 size before the next), so the ratios between sizes are measured side by side; then once more with every vector
 looked up instead of encoded, which shows what the index itself costs apart from the encoder.
 
-The TOFU and WPU persons are hidden among generated distractors (benchmarks/screening_data.py). Profile vectors go
-through the embedding cache ($ALU_CACHE_DIR or the user cache dir), so the first run at 100,000 encodes them all.
+The TOFU and WPU persons carry their knowledge (TOFU: their QA pairs but one; WPU: their passage but one sentence)
+and are hidden among generated distractors that carry ten generated facts each (benchmarks/screening_data.py), so
+the registry of 100,000 targets holds about 1,100,000 vectors (profiles and knowledge chunks). Vectors go through the
+embedding cache ($ALU_CACHE_DIR or the user cache dir), so the first run at 100,000 encodes them all (an interrupted
+run keeps what it encoded). Screening uses the pipeline's floors (alu.pipeline.floors).
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ import numpy as np
 from alu.agents import confirm_prompt, critic_prompt
 from alu.config import PipelineConfig
 from alu.embedding import EmbeddingCache, get_embedder
+from alu.pipeline import floors
 from alu.prompts import default_prompts
 from alu.screening import TargetIndex
 from benchmarks.screening_data import (
+    ANSWER_KINDS,
     MENTION_KINDS,
     MemoEmbedder,
     benchmark_persons,
@@ -42,7 +47,7 @@ LIMIT = PipelineConfig().max_candidates
 PROMPTS = default_prompts()
 RUNS = 10  # timed passes over the screening queries
 OWN_KINDS = ("last_name", "last_name_bare")  # recall also reported without the last-name groups
-MIN_SIMILARITY = PipelineConfig().sim_confirm
+FLOORS = floors(PipelineConfig())
 ANSWER = ("The novel was published in 1998 and quickly became a bestseller. It follows a family over three "
           "generations. Critics praised its careful prose and its portrait of a changing city.")
 
@@ -98,7 +103,7 @@ def measure_latency(indexes: dict[int, TargetIndex], queries: list[str], limit: 
         for query in run_queries(queries, run):
             for size, index in indexes.items():
                 started = time.perf_counter()
-                index.screen([query], ANSWER, limit, MIN_SIMILARITY)
+                index.screen([query], ANSWER, limit, FLOORS)
                 latencies[size].append(time.perf_counter() - started)
     return {size: {f"{prefix}p50_ms": 1000 * percentile(values, 50), f"{prefix}p95_ms": 1000 * percentile(values, 95)}
             for size, values in latencies.items()}
@@ -113,7 +118,7 @@ def measure_index_latency(indexes: dict[int, TargetIndex], queries: list[str], l
         for index in indexes.values():
             index.embedder = memo
             for query in (q for run in range(RUNS) for q in run_queries(queries, run)):  # the memo learns every
-                index.screen([query], ANSWER, limit, MIN_SIMILARITY)  # text once (blanked ones included)
+                index.screen([query], ANSWER, limit, FLOORS)  # text once (blanked ones included)
         return measure_latency(indexes, queries, limit, prefix="index_")
     finally:
         for size, index in indexes.items():
@@ -124,12 +129,12 @@ def measure_prompts(index: TargetIndex, queries: list[str], count_tokens, limit:
     """Candidates per screened query and the audit prompt tokens over them."""
     tokens, counts = [], []
     for query in queries:
-        candidates = index.screen([query], ANSWER, limit, MIN_SIMILARITY)
+        candidates = index.screen([query], ANSWER, limit, FLOORS)
         counts.append(len(candidates))
         # The agents' prompts name at most max_llm_candidates of them, the most similar first.
         candidates = sorted(candidates, key=lambda c: -c.similarity)[: PipelineConfig().max_llm_candidates]
         targets = [c.target for c in candidates]
-        prompts = confirm_prompt(PROMPTS, ANSWER, targets), critic_prompt(PROMPTS, [ANSWER], targets)
+        prompts = confirm_prompt(PROMPTS, ANSWER, candidates), critic_prompt(PROMPTS, [ANSWER], targets)
         tokens.append(sum(count_tokens(prompt) for prompt in prompts))
     return {"tokens": statistics.mean(tokens), "candidates": statistics.mean(counts)}
 
@@ -146,14 +151,15 @@ def measure_recall(index: TargetIndex, persons, memo: MemoEmbedder, limit: int) 
             if person.target.id not in index.targets:
                 continue
             for mention in mentions(person):
-                candidates = index.screen([mention.text], "", limit, MIN_SIMILARITY)
+                asked, answer = ([], mention.text) if mention.kind in ANSWER_KINDS else ([mention.text], "")
+                candidates = index.screen(asked, answer, limit, FLOORS)
                 counts[mention.kind][0] += mention.target_id in {i for c in candidates for i in c.covers}
                 counts[mention.kind][1] += 1
                 if mention.kind in OWN_KINDS:
                     counts[f"{mention.kind}: own"][0] += mention.target_id in {c.target.id for c in candidates}
                     counts[f"{mention.kind}: own"][1] += 1
         for text in clean_texts():
-            candidates = index.screen([text], "", limit, MIN_SIMILARITY)
+            candidates = index.screen([text], "", limit, FLOORS)
             counts["clean: any candidate"][0] += bool(candidates)
             counts["clean: a name mention"][0] += any(c.query_mentions for c in candidates)
             counts["clean: any candidate"][1] += 1
@@ -161,35 +167,6 @@ def measure_recall(index: TargetIndex, persons, memo: MemoEmbedder, limit: int) 
     finally:
         index.embedder = saved
     return {k: tuple(v) for k, v in counts.items()}
-
-
-def measure_words(index: TargetIndex, persons, memo: MemoEmbedder, limit: int) -> dict[str, tuple[int, int]]:
-    """Comparing only the profiles that share a word with the text against comparing every profile, over every
-    mention and clean text (found, total): 'kept', of the candidates screening keeps; 'similar', of the top limit
-    profiles above the similarity floor; and per mention kind, (found comparing every profile, found comparing the
-    profiles sharing a word, total) for the mentioned target itself."""
-    cases = [(m.kind, m.target_id, m.text) for p in persons if p.target.id in index.targets for m in mentions(p)]
-    cases += [("clean", None, text) for text in clean_texts()]
-    memo.encode([text for _, _, text in cases])
-    saved, index.embedder = index.embedder, memo
-    counts = {"kept": [0, 0], "similar": [0, 0]}
-    targets: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    try:
-        for kind, target_id, text in cases:
-            exact = {c.target.id for c in index.screen([text], "", limit, MIN_SIMILARITY, exact=True)}
-            approximate = {c.target.id for c in index.screen([text], "", limit, MIN_SIMILARITY)}
-            if target_id is not None:
-                for slot, hit in enumerate((target_id in exact, target_id in approximate, True)):
-                    targets[kind][slot] += hit
-            vector = memo.encode([text])
-            top = {t for t, s in index.nearest(vector, limit) if s >= MIN_SIMILARITY}
-            related = {t for t, s in index.nearest(vector, limit, index.related_rows([text])) if s >= MIN_SIMILARITY}
-            for key, want, got in (("kept", exact, approximate), ("similar", top, related)):
-                counts[key][0] += len(want & got)
-                counts[key][1] += len(want)
-    finally:
-        index.embedder = saved
-    return {**{k: tuple(v) for k, v in counts.items()}, "targets": {k: tuple(v) for k, v in targets.items()}}
 
 
 def e2e_queries(persons, count: int) -> list[str]:
@@ -233,16 +210,16 @@ def full_collection_ms() -> tuple[float, float]:
     return timings[0], timings[1]
 
 
-def cold_rate(embedder, count: int = 1000) -> float:
-    """Profiles per second encoded into an empty cache (new distractors that no run has seen)."""
-    sample = distractors(count, set(), seed=count + 12345)
+def cold_rate(embedder, count: int = 100) -> float:
+    """Texts (profiles and knowledge) per second encoded into an empty cache (new distractors no run has seen)."""
+    sample = distractors(count, set(), seed=count + 12345, knowledge=True)
     with tempfile.TemporaryDirectory() as tmp:
         cache = EmbeddingCache(Path(tmp) / "embeddings.sqlite")
         started = time.perf_counter()
         TargetIndex(sample, embedder=embedder, cache=cache)
         elapsed = time.perf_counter() - started
         cache.close()
-    return count / elapsed
+    return count * (1 + len(sample[0].knowledge)) / elapsed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -262,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         model = get_model("qwen2.5-coder-0.5b")
     print(f"persons: {len(persons)} (TOFU {sum(p.source == 'tofu' for p in persons)}, "
           f"WPU {sum(p.source == 'wpu' for p in persons)}); candidates limit {args.limit}; "
-          f"similarity floor {MIN_SIMILARITY}; screening queries {len(queries)} x {RUNS} runs; "
+          f"floors {FLOORS}; screening queries {len(queries)} x {RUNS} runs; "
           f"load average at start {load()}")
     if model is not None:  # load the model and warm it up before the first size is timed
         measure_e2e({0: TargetIndex([], embedder=embedder)}, model, e2e_queries(persons, 1), args.limit)
@@ -270,14 +247,14 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         targets = registry(size, persons)
         index, build_s, rss = build(targets, embedder)
-        row = {"build_s": build_s, "encoded": index.encoded, "rss_mb": rss}
+        row = {"build_s": build_s, "encoded": index.encoded, "rss_mb": rss, "vectors": len(index.vectors),
+               "vector_mb": index.vectors.nbytes / 2**20}
         if size == max(sizes):
             del index
             index, row["warm_build_s"], _ = build(targets, embedder)
             row["warm_encoded"] = index.encoded
         row.update(measure_prompts(index, queries, count_tokens, args.limit))
         row["recall"] = measure_recall(index, persons, memo, args.limit)
-        row["words"] = measure_words(index, persons, memo, args.limit) if size == max(sizes) else None
         rows[size], indexes[size] = row, index
         print(f"size {size}: built in {build_s:.1f}s (encoded {index.encoded}), recall measured, "
               f"load average {load()}", flush=True)
@@ -297,12 +274,13 @@ def main(argv: list[str] | None = None) -> int:
 def report(rows: dict, sizes: list[int], model, embedder) -> None:
     print()
     header = f"{'targets':>8} {'screen p50 ms':>14} {'p95 ms':>8} {'candidates':>11} {'audit prompt tok':>17}"
-    print(header + f" {'e2e p50 s':>10} {'agent tok':>10} {'index RSS MB':>13} {'build s':>8}")
+    print(header + f" {'e2e p50 s':>10} {'agent tok':>10} {'index RSS MB':>13} {'vectors':>9} {'vector MB':>10}"
+                   f" {'build s':>8}")
     for size in sizes:
         r = rows[size]
         print(f"{size:>8} {r['p50_ms']:>14.1f} {r['p95_ms']:>8.1f} {r['candidates']:>11.1f} {r['tokens']:>17.1f} "
               f"{r.get('p50_s', float('nan')):>10.2f} {r.get('agent_prompt_tokens', float('nan')):>10.1f} "
-              f"{r['rss_mb']:>13.0f} {r['build_s']:>8.1f}")
+              f"{r['rss_mb']:>13.0f} {r['vectors']:>9} {r['vector_mb']:>10.0f} {r['build_s']:>8.1f}")
     lo, hi = rows[sizes[0]], rows[sizes[-1]]
     print(f"\nratio {sizes[-1]} / {sizes[0]}: screening p50 {hi['p50_ms'] / lo['p50_ms']:.2f}, "
           f"p95 {hi['p95_ms'] / lo['p95_ms']:.2f}, audit prompt tokens {hi['tokens'] / lo['tokens']:.2f}"
@@ -324,15 +302,6 @@ def report(rows: dict, sizes: list[int], model, embedder) -> None:
             found, total = rows[size]["recall"].get(kind, (0, 0))
             cells.append(f"{found / total:.3f} ({total})" if total else "-")
         print(f"{kind:>22} " + " ".join(f"{c:>14}" for c in cells))
-    for size in sizes:
-        if rows[size]["words"] is not None:
-            (kept, kept_total), (top, top_total) = rows[size]["words"]["kept"], rows[size]["words"]["similar"]
-            print(f"similarity at {size}: profiles sharing a word with the text, against comparing every profile: of "
-                  f"the candidates screening keeps {kept / kept_total:.4f} ({kept}/{kept_total}), of the top {LIMIT} "
-                  f"profiles above the floor {top / top_total:.4f} ({top}/{top_total})")
-            print("  the mentioned target among the candidates (on its own), comparing every profile -> the profiles "
-                  "sharing a word: " + ", ".join(f"{kind} {a}->{b}/{n}" for kind, (a, b, n)
-                                                  in rows[size]["words"]["targets"].items()))
     big = sizes[-1]
     r = rows[big]
     print(f"\nstart-up at {big}: first build {r['build_s']:.1f}s (encoded {r['encoded']}), warm build (all vectors "
@@ -340,8 +309,8 @@ def report(rows: dict, sizes: list[int], model, embedder) -> None:
           f"index RSS delta {r['rss_mb']:.0f} MB; a full garbage collection with every registry in memory: "
           f"{r['gc_ms'][0]:.1f} ms frozen (after the bulk load), {r['gc_ms'][1]:.0f} ms unfrozen")
     rate = cold_rate(embedder)
-    print(f"cold encoding rate (1,000 new profiles, empty cache): {rate:.0f} profiles/s -> "
-          f"{big / rate / 60:.1f} min to encode {big} profiles on this machine")
+    print(f"cold encoding rate (new profiles and knowledge, empty cache): {rate:.0f} texts/s -> "
+          f"{r['vectors'] / rate / 60:.1f} min to encode the {r['vectors']} texts of {big} targets on this machine")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import os
 import random
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,10 @@ from alu.eval.attacks import mask_name
 from alu.screening.mentions import split_sentences
 from alu.targets import Target
 
-MENTION_KINDS = ("direct", "alias", "last_name", "last_name_bare", "masked", "initials", "misspelled", "descriptive")
+MENTION_KINDS = ("direct", "alias", "last_name", "last_name_bare", "masked", "initials", "misspelled", "descriptive",
+                 "paraphrased")
+ANSWER_KINDS = ("paraphrased",)  # screened as an answer (a fact restated), the others as a question
+PARAPHRASED_PER_PERSON = 5
 QA_PER_AUTHOR = 20
 _WORD = r"[A-Z][\w'\-]*"
 _NAME = re.compile(rf"{_WORD}(?:\s+(?:(?:de|da|del|der|den|van|von|bin|al|el)\s+)*{_WORD})+")
@@ -38,8 +41,9 @@ class Person:
 
     target: Target
     source: str  # tofu or wpu
-    held_out: str = ""  # a sentence about the person (name removed), not used in the description
+    held_out: str = ""  # a text that describes the person without the name; in neither description nor knowledge
     question: str = ""  # a question from the data set that names the person in full, not used in the description
+    paraphrased: tuple[str, ...] = ()  # facts of the knowledge in other words (name removed), as an answer says them
 
 
 @dataclass(frozen=True)
@@ -76,21 +80,40 @@ def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def tofu_persons() -> list[Person]:
-    """The TOFU authors whose name the QA pairs give, with 3 answers as description and a later one held out."""
-    rows = _jsonl(data_dir() / "tofu" / "full.jsonl")
+def tofu_persons(split: str = "full") -> list[Person]:
+    """The TOFU authors whose name the QA pairs give (split: full, or holdout10 for authors outside it).
+
+    One QA pair per author is held out: the first whose question does not name the author (TOFU's "What is the full
+    name of the author born in ..."), else the first pair, whose answer (name removed) then describes the author.
+    Knowledge: the other QA pairs ("question answer"); description: two of their answers (name removed). For the
+    authors of the perturbed sets, the paraphrased answers of the knowledge pairs, name removed, are kept too."""
+    rows = _jsonl(data_dir() / "tofu" / f"{split}.jsonl")
+    paraphrases = _paraphrased_answers() if split == "full" else {}
     persons = []
     for start in range(0, len(rows), QA_PER_AUTHOR):
         block = rows[start : start + QA_PER_AUTHOR]
         name = _most_frequent_name(block)
         if name is None:  # one author is never named
             continue
-        answers = [_without_name(r["answer"], name) for r in block]
-        answers = [a for a in answers if len(a.split()) >= 6]
-        description = " ".join(answers[:3])
-        question = _last_naming(name, [r["question"] for r in block])
-        persons.append(Person(_person(name, description), "tofu", held_out=answers[-1], question=question))
+        words = name_words(name)
+        held = next((i for i, r in enumerate(block) if not any(w in r["question"] for w in words)), 0)
+        held_out = block[held]["question"] if held or not any(w in block[0]["question"] for w in words) \
+            else _without_name(block[0]["answer"], name)
+        kept = [r for i, r in enumerate(block) if i != held]
+        answers = [a for a in (_without_name(r["answer"], name) for r in kept) if len(a.split()) >= 6]
+        knowledge = tuple(f"{r['question']} {r['answer']}" for r in kept)
+        paraphrased = tuple(_without_name(paraphrases[r["question"]], name)
+                            for r in kept if r["question"] in paraphrases)
+        question = _last_naming(name, [r["question"] for r in kept])
+        persons.append(Person(_person(name, " ".join(answers[:2]), knowledge), "tofu", held_out=held_out,
+                              question=question, paraphrased=paraphrased))
     return persons
+
+
+def _paraphrased_answers() -> dict[str, str]:
+    """TOFU question -> its paraphrased answer, for the perturbed sets (forget10 and retain: 40 authors)."""
+    return {r["question"]: r["paraphrased_answer"] for name in ("forget10_perturbed", "retain_perturbed")
+            for r in _jsonl(data_dir() / "tofu" / f"{name}.jsonl")}
 
 
 def _most_frequent_name(block: list[dict]) -> str | None:
@@ -126,13 +149,18 @@ def wpu_persons() -> list[Person]:
     for row in _jsonl(data_dir() / "wpu" / "forget_100_names.jsonl"):
         persons[row["name"]] = Person(_person(row["name"], ""), "wpu")
     for row in _jsonl(data_dir() / "wpu" / "whpplus_persons.jsonl"):
-        description, held_out = "", ""
+        description, held_out, knowledge = "", "", ()
         if row.get("passage"):
-            sentences = [_without_name(s, row["name"]) for s in split_sentences(row["passage"].split("\n\n")[0])]
-            sentences = [s for s in sentences if len(s.split()) >= 6 and "==" not in s]
-            description, held_out = " ".join(sentences[:2]), (sentences[2] if len(sentences) > 2 else "")
+            original = split_sentences(row["passage"].split("\n\n")[0])
+            sentences = [(s, _without_name(s, row["name"])) for s in original]
+            sentences = [(s, plain) for s, plain in sentences if len(plain.split()) >= 6 and "==" not in plain]
+            description = " ".join(plain for _, plain in sentences[:2])
+            if len(sentences) > 2:
+                held_out = sentences[2][1]
+                knowledge = (row["passage"].replace(sentences[2][0], " "),)  # the passage without that sentence
         question = _last_naming(row["name"], qa.get(row["name"], []))
-        persons[row["name"]] = Person(_person(row["name"], description), "wpu", held_out=held_out, question=question)
+        persons[row["name"]] = Person(_person(row["name"], description, knowledge), "wpu", held_out=held_out,
+                                      question=question)
     return list(persons.values())
 
 
@@ -143,17 +171,19 @@ def benchmark_persons() -> list[Person]:
     return list({p.target.id: p for p in mixed}.values())
 
 
-def registry(size: int, persons: list[Person], seed: int = 7) -> list[Target]:
-    """size targets: the first persons (all of them from size 397 on) hidden among generated distractors.
+def registry(size: int, persons: list[Person], seed: int = 7, knowledge: bool = True) -> list[Target]:
+    """size targets: the first persons (all of them from size 397 on) hidden among generated distractors, with their
+    knowledge (knowledge=False: names and descriptions only).
 
     Distractors are a prefix of one seeded sequence, so every size shares them (and the embedding cache)."""
-    real = [p.target for p in persons[:size]]
+    real = [p.target if knowledge else replace(p.target, knowledge=()) for p in persons[:size]]
     taken = {p.target.id for p in persons}
-    return real + distractors(size - len(real), taken, seed)
+    return real + distractors(size - len(real), taken, seed, knowledge)
 
 
-def _person(name: str, description: str) -> Target:
-    return Target(name, aliases=tuple(a for a in [alias_of(name)] if a), kind="person", description=description)
+def _person(name: str, description: str, knowledge: tuple[str, ...] = ()) -> Target:
+    return Target(name, aliases=tuple(a for a in [alias_of(name)] if a), kind="person", description=description,
+                  knowledge=knowledge)
 
 
 def name_words(name: str) -> list[str]:
@@ -210,6 +240,7 @@ def mentions(person: Person) -> list[Mention]:
         out.append(Mention(tid, "misspelled", f"What did {misspelled} do in their career?"))
     if person.held_out:
         out.append(Mention(tid, "descriptive", person.held_out))
+    out += [Mention(tid, "paraphrased", text) for text in person.paraphrased[:PARAPHRASED_PER_PERSON]]
     return out
 
 
@@ -283,9 +314,57 @@ def _surname(rng: random.Random) -> str:
     return (stem + rng.choice(_ENDINGS)).capitalize()
 
 
-def distractors(count: int, taken: set[str], seed: int = 7) -> list[Target]:
-    """count distinct generated persons (not in taken), a third of them with a short description."""
+GENRES = _words("""
+mystery romance fantasy horror biography poetry thriller memoir satire drama westerns cyberpunk folklore travel
+cookbooks history philosophy""")
+JOBS = _words("""
+carpenter dentist librarian baker electrician surgeon diplomat tailor geologist pharmacist plumber florist sailor
+banker zoologist firefighter potter astronomer mechanic veterinarian""")
+AWARDS = ["Silver Quill Prize", "Harbor Lights Award", "Northern Pen Medal", "Golden Lantern Prize",
+          "Meridian Book Award", "Crescent Fiction Prize", "Evergreen Letters Award", "Saltwater Story Prize"]
+ADJECTIVES = _words("""
+Silent Broken Hidden Golden Crimson Distant Forgotten Burning Hollow Wandering Frozen Velvet Quiet Last Bitter
+Endless Paper Iron Glass Secret""")
+NOUNS = _words("""
+River Garden Lantern Harbor Orchard Mirror Compass Winter Island Letters Tide Bridge Forest Clock Shadows Voyage
+Meadow Tower Ashes Echoes""")
+THEMES = ["loss and memory", "migration and belonging", "family secrets", "the sea", "coming of age", "war and peace",
+          "faith and doubt", "city life", "friendship", "identity and language", "justice", "the natural world"]
+KNOWLEDGE_TEMPLATES = (
+    "Where was {name} born? {name} was born in {city} in {year}.",
+    "What genre is {name} known for? {name} is best known for {genre}.",
+    "What did {name}'s parents do for a living? {name}'s father was a {job1} and the mother worked as a {job2}.",
+    "Has {name} won any awards? Yes, {name} received the {award} in {award_year}.",
+    "Can you name a book by {name}? One of {name}'s books is \"{title1}\".",
+    "What themes run through {name}'s work? The work of {name} keeps returning to {theme}.",
+    "What is another notable work by {name}? {name} also wrote \"{title2}\", published in {book_year}.",
+    "How did growing up in {city} shape {name}'s writing? Childhood years in {city} gave {name} a lasting "
+    "interest in {theme}.",
+    "Did the profession of {name}'s father influence the books? The father's work as a {job1} appears in "
+    "several of {name}'s {genre} books.",
+    "What is {name} working on now? {name} is writing a new {genre} book set in {city2}.",
+)
+
+
+def generated_knowledge(name: str, rng: random.Random) -> tuple[str, ...]:
+    """Ten TOFU-like question-answer facts about a generated person (the distractors' knowledge)."""
+    year = rng.randint(1940, 2000)
+    fill = {"name": name, "city": rng.choice(CITIES), "city2": rng.choice(CITIES), "year": year,
+            "genre": rng.choice(GENRES), "job1": rng.choice(JOBS), "job2": rng.choice(JOBS),
+            "award": rng.choice(AWARDS), "award_year": year + rng.randint(25, 45), "theme": rng.choice(THEMES),
+            "title1": _title(rng), "title2": _title(rng), "book_year": year + rng.randint(20, 50)}
+    return tuple(template.format(**fill) for template in KNOWLEDGE_TEMPLATES)
+
+
+def _title(rng: random.Random) -> str:
+    return f"The {rng.choice(ADJECTIVES)} {rng.choice(NOUNS)}"
+
+
+def distractors(count: int, taken: set[str], seed: int = 7, knowledge: bool = False) -> list[Target]:
+    """count distinct generated persons (not in taken), a third of them with a short description; with knowledge,
+    each carries ten generated facts (a separate random stream, so names and descriptions do not change)."""
     rng, out, seen = random.Random(seed), [], set(taken)
+    facts = random.Random(seed + 1)
     while len(out) < count:
         name = f"{rng.choice(FIRST_NAMES)} {_surname(rng)}"
         if rng.random() < 0.2:
@@ -296,7 +375,8 @@ def distractors(count: int, taken: set[str], seed: int = 7) -> list[Target]:
         description = ""
         if rng.random() < 1 / 3:
             description = f"{rng.choice(ROLES).capitalize()} from {rng.choice(CITIES)}, born {rng.randint(1940, 2004)}"
-        out.append(Target(name, kind="person", description=description))
+        out.append(Target(name, kind="person", description=description,
+                          knowledge=generated_knowledge(name, facts) if knowledge else ()))
     return out
 
 

@@ -68,9 +68,10 @@ def test_import_and_export(tmp_path, registry_url):
     source.write_text("name,aliases,kind,description,reason,requester\n"
                       "J. K. Rowling,Joanne Rowling|Robert Galbraith,person,,,jkr\n"
                       "Project X,,topic,a secret project,contract,\n", encoding="utf-8")
-    out = invoke("targets", "import", str(source), "--reason", "batch 7", *db).output
+    out = invoke("targets", "import", str(source), "--reason", "batch 7", "--no-encode", *db).output
     assert out == "imported 2 targets: 2 added, 0 updated, 0 unchanged\n"
-    assert invoke("targets", "import", str(source), *db).output.endswith("0 added, 0 updated, 2 unchanged\n")
+    out = invoke("targets", "import", str(source), "--no-encode", *db).output
+    assert out.endswith("0 added, 0 updated, 2 unchanged\n")
     exported = invoke("targets", "export", *db).output.splitlines()  # JSONL on standard output
     rows = {row["id"]: row for row in map(json.loads, exported)}
     assert rows["j. k. rowling"]["reason"] == "batch 7" and rows["project x"]["reason"] == "contract"
@@ -79,6 +80,25 @@ def test_import_and_export(tmp_path, registry_url):
         "J. K. Rowling | Joanne Rowling | Robert Galbraith\nProject X\n"
     assert invoke("targets", "export", "--format", "csv", *db).output.splitlines()[0] == \
         "id,name,aliases,kind,description,knowledge,reason,requester"
+
+
+def test_import_encodes_profiles_and_knowledge_ahead_and_resumes(tmp_path):
+    """The import puts every profile and knowledge chunk in the embedding cache (real MiniLM), in a subprocess with
+    a progress bar; run again, it encodes nothing; a new fact alone is encoded the next time."""
+    db, source = str(tmp_path / "r.db"), tmp_path / "topics.jsonl"
+    examples = [f"Example question {i} about hazardous lab work?" for i in range(30)]
+    source.write_text(json.dumps({"name": "Lab hazards", "kind": "topic", "knowledge": examples}) + "\n",
+                      encoding="utf-8")
+    first = run("targets", "import", str(source), "--db", db)
+    assert first.returncode == 0, first.stderr
+    assert "encoded 31 new texts (0 already in the embedding cache)" in first.stdout  # the profile and 30 examples
+    assert "encoding profiles and knowledge" in first.stderr  # the progress bar
+    again = run("targets", "import", str(source), "--db", db)
+    assert "encoded 0 new texts (31 already in the embedding cache)" in again.stdout
+    source.write_text(json.dumps({"name": "Lab hazards", "kind": "topic", "knowledge": [*examples, "One more?"]})
+                      + "\n", encoding="utf-8")
+    grown = run("targets", "import", str(source), "--db", db)
+    assert "1 updated" in grown.stdout and "encoded 1 new texts (31 already" in grown.stdout
 
 
 def test_malformed_import_imports_nothing(tmp_path):

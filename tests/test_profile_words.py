@@ -1,12 +1,12 @@
-"""The profile word index: which profiles a screen compares with its texts (rarest words first, a bounded number of
-rows), kept in step with adds and removes, and the encoder skipped for texts unrelated to every target."""
+"""The target word index: which targets a screen compares chunk by chunk for sharing a word with its texts (rarest
+words first, a bounded number of targets), kept in step with adds and removes."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
 from conftest import WordEmbedder
-from test_screening import VARCHI, VASQUEZ, CountingEmbedder, code
+from test_screening import VARCHI, VASQUEZ, CountingEmbedder, code, similar
 
 from alu.screening import TargetIndex
 from alu.screening.profile_words import ROW_BUDGET, ProfileWords, content_words
@@ -20,36 +20,39 @@ def test_content_words_leave_out_function_words_numbers_and_masks():
 
 
 def test_rows_come_rarest_word_first_within_the_budget():
-    words = ProfileWords()
+    words = ProfileWords(budget=10)
     for row in range(10):
-        words.add(row, "painter" + (" sonnets" if row < 2 else ""))
-    assert words.rows(["Sonnets by a painter"], budget=5) == {0, 1}  # "painter" (10 rows) would pass the budget
-    assert words.rows(["Sonnets by a painter"], budget=10) == set(range(10))
-    words.remove(1)
-    assert words.rows(["sonnets"]) == {0}
-    words.add(1, "sculptor")  # a reused row takes its new profile's words only
-    assert words.rows(["sonnets"]) == {0} and words.rows(["sculptor"]) == {1}
+        words.add(str(row), ["painter" + (" sonnets" if row < 2 else "")])
+    assert words.rows(["Sonnets by a painter"]) == {str(row) for row in range(10)}
+    words.add("10", ["painter"])  # "painter" is now shared by more targets than the budget: skipped from now on
+    assert words.rows(["Sonnets by a painter"]) == {"0", "1"}
+    words.remove("1")
+    assert words.rows(["sonnets"]) == {"0"}
+    words.add("1", ["sculptor"])  # a target added again takes its new words only
+    assert words.rows(["sonnets"]) == {"0"} and words.rows(["sculptor"]) == {"1"}
+    words.add("2", ["a painter", "knowledge about sonnets"])  # knowledge words count too
+    assert words.rows(["sonnets"]) == {"0", "2"}
 
 
-def test_a_word_more_profiles_share_than_the_budget_is_skipped():
+def test_a_word_more_targets_share_than_the_budget_is_skipped():
     people = [Target(f"Person{i} Surname{i}", description=f"novelist {code(i)}") for i in range(ROW_BUDGET + 500)]
     index = TargetIndex(people, embedder=WordEmbedder(), cache=None)
-    assert index.related_rows(["a novelist"]) == set()
-    assert index.related_rows([f"the novelist {code(1200)}"]) == {index._row[people[1200].id]}
-    assert index.similar([f"novelist {code(1200)}"], 3)[0][0] == people[1200].id
+    assert index.words.rows(["a novelist"]) == set()
+    assert index.words.rows([f"the novelist {code(1200)}"]) == {people[1200].id}
+    assert similar(index, f"novelist {code(1200)}", 3)[0] == people[1200].id
     index.remove(people[1200].id)
-    assert index.similar([f"novelist {code(1200)}"], 3) == []
+    assert people[1200].id not in similar(index, f"novelist {code(1200)}", 3)
     index.add(people[1200])
-    assert index.similar([f"novelist {code(1200)}"], 3)[0][0] == people[1200].id
+    assert similar(index, f"novelist {code(1200)}", 3)[0] == people[1200].id
 
 
-def test_a_text_unrelated_to_every_target_is_not_encoded():
+def test_a_text_unrelated_to_every_target_is_read_and_finds_none():
     embedder = CountingEmbedder()
     index, detail = TargetIndex([VASQUEZ, VARCHI], embedder=embedder, cache=None), {}
     embedder.encoded.clear()
     answer = "The sky looks blue because air scatters short wavelengths of sunlight."
     assert index.screen(["Why is the sky blue?"], answer, 16, 0.3, detail=detail) == []
-    assert embedder.encoded == [] and detail == {}
+    assert detail["encoded"] == 2  # no shared word is needed to be compared: the answer and the question are read
     candidates = index.screen(["Who was a poet of the Renaissance?"], "A humanist.", 16, 0.3, detail=detail)
     assert [c.target.id for c in candidates] == [VARCHI.id] and detail["encoded"] == 2
 
@@ -71,4 +74,4 @@ def test_concurrent_screening_and_changes():
         found = list(pool.map(search, range(200)))
         list(changes)
     assert len(index) == 1600 and all(f[0] == people[i].id for i, f in enumerate(found))
-    assert index.related_rows([f"painter {code(i)}" for i in range(200)]) == {index._row[p.id] for p in people[:200]}
+    assert index.words.rows([f"painter {code(i)}" for i in range(200)]) == {p.id for p in people[:200]}

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 import httpx
 import openai
 import pytest
+from conftest import python_env
 from server_helpers import (
     ADMIN_KEY,
     USER_KEY,
@@ -157,14 +160,14 @@ def screen_step(admin: httpx.Client, headers) -> dict:
     return next(step for step in decision["steps"] if step["agent"] == "screen")
 
 
-def test_earlier_turns_are_encoded_once_and_unrelated_requests_encode_nothing(client, admin, rules):
+def test_earlier_turns_are_encoded_once_and_an_empty_registry_encodes_nothing(client, admin, rules):
     _, headers = ask(client, "What colour is the sky over the harbour?")
     assert "encoded" not in screen_step(admin, headers)  # no target to compare with: no embedding at all
     description = "a novelist who writes about the salty sea"
     assert admin.post("/targets", json={"name": "Jane Doe", "description": description}).status_code == 201
     try:
         _, headers = ask(client, "What colour is the sky over the harbour?")
-        assert "encoded" not in screen_step(admin, headers)  # no word in common with any profile: no embedding
+        assert screen_step(admin, headers)["encoded"] == 2  # every answer and question is read, shared word or not
         question = "Why is the sea salty near the harbour?"
         first, headers = ask(client, question)
         # the answer's one sentence and the question
@@ -383,3 +386,37 @@ def test_knowledge_goes_through_the_admin_api(admin):
         assert admin.post("/targets", json={"name": "Y", "knowledge": "not a list"}).status_code == 400
     finally:
         admin.delete("/targets/nikolai abilov")
+
+
+def test_a_knowledge_target_added_by_another_process_applies_to_the_next_request(client, gateway, upstream):
+    """The CLI (another process) adds a target that carries knowledge to the gateway's registry: an answer that
+    restates a fact of it without the name no longer reaches the user; removed, the answer comes back whole."""
+    fact = "The novelist was born in Astana, Kazakhstan, on 7 February 1952."
+    control(upstream, rules=[["lighthouse", f"{fact} The lighthouse stands on a cliff."]], fail=0,
+            default="The sky looks blue because air scatters blue light.")
+    db = gateway_db(gateway)
+    try:
+        assert fact in ask(client, "Tell me about the lighthouse keeper.")[0].choices[0].message.content
+        added = alu_cli("targets", "add", "Nikolai Abilov", "--db", db, "--reason", "erasure request",
+                        "--knowledge", "Nikolai Abilov was born in Astana, Kazakhstan on the 7th of February, 1952.",
+                        "--knowledge", "Nikolai Abilov writes African American literature.")
+        assert added.returncode == 0, added.stderr
+        text = ask(client, "Tell me about the lighthouse keeper.")[0].choices[0].message.content
+        assert "Astana" not in text and "1952" not in text
+        removed = alu_cli("targets", "rm", "nikolai abilov", "--db", db, "--reason", "test over")
+        assert removed.returncode == 0, removed.stderr
+        assert fact in ask(client, "Tell me about the lighthouse keeper.")[0].choices[0].message.content
+    finally:
+        alu_cli("targets", "rm", "nikolai abilov", "--db", db)
+        control(upstream, rules=[], fail=0)
+
+
+def gateway_db(gateway) -> str:
+    """The registry file the gateway process was started with."""
+    args = gateway.proc.args
+    return args[args.index("--db") + 1]
+
+
+def alu_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "alu", *args], capture_output=True, text=True, timeout=120,
+                          env=python_env())

@@ -9,6 +9,8 @@ from ..trace import Step, Trace
 from . import structured
 from .base import AgentContext, Leak
 
+EVIDENCE_CHARS = 300  # one matched knowledge chunk as the confirm prompt shows it
+
 
 def audit(context: AgentContext, answer: str, candidates: list[Candidate], trace: Trace) -> list[Leak]:
     """Which candidate targets the answer reveals."""
@@ -26,7 +28,7 @@ def audit(context: AgentContext, answer: str, candidates: list[Candidate], trace
     unsure = sorted(unsure, key=lambda c: -c.similarity)[: config.max_llm_candidates]
     leaks += [Leak(c.target, direct=False, covers=c.covers) for c in sure]
     if unsure:
-        confirmed = _confirm(context, answer, [c.target for c in unsure], step)
+        confirmed = _confirm(context, answer, unsure, step)
         leaks += [Leak(c.target, direct=False, covers=c.covers) for c in unsure if c.target in confirmed]
     step.detail.update(
         direct=[leak.target.name for leak in leaks if leak.direct],
@@ -36,7 +38,8 @@ def audit(context: AgentContext, answer: str, candidates: list[Candidate], trace
     return leaks
 
 
-def _confirm(context: AgentContext, text: str, targets: list[Target], step: Step) -> list[Target]:
+def _confirm(context: AgentContext, text: str, candidates: list[Candidate], step: Step) -> list[Target]:
+    targets = [c.target for c in candidates]
     names = [t.name for t in targets]
     schema = {
         "type": "object",
@@ -45,12 +48,24 @@ def _confirm(context: AgentContext, text: str, targets: list[Target], step: Step
         },
         "required": ["leaked"],
     }
-    data = structured.call_json(context.agent_model, confirm_prompt(context.prompts, text, targets), schema,
+    data = structured.call_json(context.agent_model, confirm_prompt(context.prompts, text, candidates), schema,
                                 context.params("confirm", max_tokens=64), step)
     return [t for t in targets if t.name in data["leaked"]]
 
 
-def confirm_prompt(prompts: Prompts, text: str, targets: list[Target]) -> str:
-    """The prompt that asks the agent model which of the (screened) targets the text reveals."""
-    subjects = prompts.subject_list([t.name + (f": {t.description}" if t.description else "") for t in targets])
+def confirm_prompt(prompts: Prompts, text: str, candidates: list[Candidate]) -> str:
+    """The prompt that asks the agent model which of the (screened) targets the text reveals: each with its
+    description and the few knowledge chunks screening matched (Candidate.matched), so its size does not depend on
+    how much the registry knows."""
+    subjects = prompts.subject_list([_subject(c) for c in candidates])
     return prompts.render("confirm", subjects=subjects, text=text)
+
+
+def _subject(candidate: Candidate) -> str:
+    target = candidate.target
+    line = target.name + (f": {target.description}" if target.description else "")
+    return line + "".join(f"\n  known for: {_cut(text)}" for text in candidate.matched)
+
+
+def _cut(text: str, limit: int = EVIDENCE_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."

@@ -1,14 +1,15 @@
-"""What the four agents share: the models, the settings, the embedder and the prompts of one pipeline."""
+"""What the four agents share: the models, the settings and the prompts of one pipeline."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..config import PipelineConfig
-from ..embedding import TextEncoder
 from ..models.base import ChatModel, GenerationParams
 from ..prompts import Prompts
-from ..screening import MentionIndex, common_words, tokenize
+from ..screening import TargetIndex, common_words, tokenize
 from ..targets import Target
 
 PLACEHOLDER = "[REDACTED]"  # where a removed mention stood, until the smoothing rewrite
@@ -16,12 +17,11 @@ PLACEHOLDER = "[REDACTED]"  # where a removed mention stood, until the smoothing
 
 @dataclass(frozen=True)
 class AgentContext:
-    """The governed model, the agents' model and their signals, for one request's settings."""
+    """The governed model, the agents' model, settings and prompts of one request."""
 
     vanilla_model: ChatModel
     agent_model: ChatModel
     config: PipelineConfig
-    embedder: TextEncoder | None
     prompts: Prompts
 
     def params(self, role: str, *, seed_offset: int = 0, temperature: float = 0.0,
@@ -52,6 +52,11 @@ def new_entities(text: str, source: str) -> list[str]:
     return [t.norm for t in tokenize(text) if t.capitalized and t.norm not in known and not t.norm.isdigit()]
 
 
-def is_clean(text: str, source: str, guard: MentionIndex) -> bool:
+def is_clean(text: str, source: str, guard: TargetIndex) -> bool:
     """No target mention, no leftover placeholder, and no named entity that source does not have."""
-    return PLACEHOLDER not in text and not guard.find(text) and not new_entities(text, source)
+    return PLACEHOLDER not in text and not guard.mentions.find(text) and not new_entities(text, source)
+
+
+def closeness(guard: TargetIndex, texts: list[str], leaks: list[Leak]) -> np.ndarray:
+    """Per text and leaked target, the best cosine between the text and the target's profile or knowledge."""
+    return guard.closeness(texts, [leak.target for leak in leaks], [leak.covers for leak in leaks])

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ModelCallError
-from ..screening import MentionIndex
+from ..screening import TargetIndex
 from ..trace import Trace
 from . import structured
 from .base import AgentContext, is_clean
 from .critic import VETO
 
 
-def compose(context: AgentContext, query: str, variants: list[str], ratings: list[float], guard: MentionIndex,
+def compose(context: AgentContext, query: str, variants: list[str], ratings: list[float], guard: TargetIndex,
             trace: Trace) -> str | None:
     """Merge the top-j variants when their mean rating reaches tau; None means refuse."""
     step = trace.step("composer")

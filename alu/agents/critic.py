@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..prompts import Prompts
-from ..screening import MentionIndex, split_sentences
+from ..screening import TargetIndex, split_sentences
 from ..targets import Target
 from ..trace import Step, Trace
 from . import structured
-from .base import AgentContext, Leak
+from .base import AgentContext, Leak, closeness
 
 VETO = 1.0  # the rating of a variant in which some signal found a leak: the composer never uses it
 
 
-def critic(context: AgentContext, variants: list[str], leaks: list[Leak], guard: MentionIndex,
+def critic(context: AgentContext, variants: list[str], leaks: list[Leak], guard: TargetIndex,
            trace: Trace) -> list[float]:
     """A 1-5 rating per variant (5 = no trace of any leaked target). In the hybrid critic, a variant that any signal
     finds leaking (the deterministic guard, embedding similarity at the leak threshold, or an LLM rating of 1) is
@@ -26,7 +26,7 @@ def critic(context: AgentContext, variants: list[str], leaks: list[Leak], guard:
     if config.critic == "llm":
         return llm
     ratings, vetoes = [], []
-    similarity = _similarity_ratings(context, variants, leaks)
+    similarity = _similarity_ratings(context, variants, leaks, guard)
     for variant, sim_rating, llm_rating in zip(variants, similarity, llm, strict=True):
         veto = _veto(variant, sim_rating, llm_rating, guard)
         vetoes.append(veto)
@@ -35,9 +35,9 @@ def critic(context: AgentContext, variants: list[str], leaks: list[Leak], guard:
     return ratings
 
 
-def _veto(variant: str, sim_rating: float, llm_rating: float, guard: MentionIndex) -> str | None:
+def _veto(variant: str, sim_rating: float, llm_rating: float, guard: TargetIndex) -> str | None:
     """Which signal finds a leak in the variant (None: none does). A leak found by one signal is not averaged away."""
-    if guard.find(variant):
+    if guard.mentions.find(variant):
         return "a target is mentioned"
     if sim_rating <= VETO:
         return "a sentence is as close to a target as a leak"
@@ -46,16 +46,16 @@ def _veto(variant: str, sim_rating: float, llm_rating: float, guard: MentionInde
     return None
 
 
-def _similarity_ratings(context: AgentContext, variants: list[str], leaks: list[Leak]) -> list[float]:
-    embedder = context.embedder
-    if embedder is None or not leaks:
+def _similarity_ratings(context: AgentContext, variants: list[str], leaks: list[Leak],
+                        guard: TargetIndex) -> list[float]:
+    """Per variant, 5 when no sentence comes near a leaked target's profile or knowledge, down to 1 at the leak
+    threshold (5.0 for all without an embedder)."""
+    if guard.embedder is None or not leaks:
         return [5.0] * len(variants)
-    profiles = embedder.encode([leak.target.profile for leak in leaks])
     low, high = context.config.sim_confirm, context.config.sim_leak
     ratings = {}
     for variant in dict.fromkeys(variants):  # identical variants are rated once
-        sentences = split_sentences(variant) or [variant]
-        best = float((embedder.encode(sentences) @ profiles.T).max())
+        best = float(closeness(guard, split_sentences(variant) or [variant], leaks).max())
         ratings[variant] = float(np.clip(5.0 - 4.0 * (best - low) / (high - low), 1.0, 5.0))
     return [ratings[variant] for variant in variants]
 

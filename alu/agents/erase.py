@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from ..errors import ModelCallError
-from ..screening import MentionIndex, redact, split_sentences
+from ..screening import TargetIndex, redact, split_sentences
 from ..trace import Step, Trace
 from . import structured
-from .base import PLACEHOLDER, AgentContext, Leak, is_clean, variant_temperature
+from .base import PLACEHOLDER, AgentContext, Leak, closeness, is_clean, variant_temperature
 
 
-def erase(context: AgentContext, query: str, answer: str, leaks: list[Leak], guard: MentionIndex,
+def erase(context: AgentContext, query: str, answer: str, leaks: list[Leak], guard: TargetIndex,
           trace: Trace) -> list[str]:
     """k sanitised variants of the answer (an empty list when nothing usable is left)."""
     step = trace.step("erase")
@@ -37,19 +39,19 @@ def erase(context: AgentContext, query: str, answer: str, leaks: list[Leak], gua
     return variants
 
 
-def _redact(context: AgentContext, answer: str, leaks: list[Leak], guard: MentionIndex) -> str:
-    """The answer with leaked mentions replaced by the placeholder and indirectly leaking sentences dropped."""
+def _redact(context: AgentContext, answer: str, leaks: list[Leak], guard: TargetIndex) -> str:
+    """The answer with leaked mentions replaced by the placeholder, and the sentences that restate a leaked target's
+    profile or knowledge dropped (a restated fact needs no name): those as close as sim_confirm to a target leaked
+    indirectly, and those as close as sim_leak to one named."""
     leaked_ids = {leak.target.id for leak in leaks} | {i for leak in leaks for i in leak.covers}
-    mentions = [m for m in guard.find(answer) if m.target_id in leaked_ids]
+    mentions = [m for m in guard.mentions.find(answer) if m.target_id in leaked_ids]
     text = redact(answer, mentions, PLACEHOLDER)
-    indirect = [leak.target for leak in leaks if not leak.direct]
-    embedder = context.embedder
-    if indirect and embedder is not None:
-        sentences = split_sentences(text)
-        if sentences:
-            sims = embedder.encode(sentences) @ embedder.encode([t.profile for t in indirect]).T
-            keep = sims.max(axis=1) < context.config.sim_confirm
-            text = " ".join(s for s, k in zip(sentences, keep, strict=True) if k)
+    sentences = split_sentences(text)
+    if sentences and guard.embedder is not None:
+        config = context.config
+        floors = np.array([config.sim_leak if leak.direct else config.sim_confirm for leak in leaks])
+        keep = (closeness(guard, sentences, leaks) < floors).all(axis=1)
+        text = " ".join(s for s, k in zip(sentences, keep, strict=True) if k)
     return text
 
 

@@ -154,9 +154,12 @@ def history(store: Store, target, since, as_json) -> None:
 @click.option("--format", "fmt", default=None, help="txt, jsonl or csv (default: from the file's suffix).")
 @click.option("--reason", default="", help="Reason for the targets whose line gives none.")
 @click.option("--requester", default="", help="Requester for the targets whose line gives none.")
+@click.option("--encode/--no-encode", default=True,
+              help="Encode the profiles and knowledge into the embedding cache now, with a progress bar (default), "
+                   "so every process using the registry starts without encoding them; run again to resume.")
 @actor_option
 @with_store
-def import_targets(store: Store, path, fmt, reason, requester, actor) -> None:
+def import_targets(store: Store, path, fmt, reason, requester, encode, actor) -> None:
     """Import PATH: all of its targets or, if any line is malformed, none."""
     requests = [ErasureRequest(r.target, r.reason or reason, r.requester or requester)
                 for r in read_requests(path, fmt)]
@@ -164,6 +167,20 @@ def import_targets(store: Store, path, fmt, reason, requester, actor) -> None:
     counts = {action: sum(c.action == action for c in changes) for action in ("add", "update")}
     click.echo(f"imported {len(requests)} targets: {counts['add']} added, {counts['update']} updated, "
                f"{len(requests) - len(changes)} unchanged")
+    if encode:
+        _encode([r.target for r in requests])
+
+
+def _encode(targets: list[Target]) -> None:
+    """Encode the targets' texts into the embedding cache with a progress bar on stderr."""
+    from tqdm import tqdm
+
+    from ..embedding import get_embedder
+    from ..screening.index import encode_targets, target_texts
+
+    with tqdm(total=target_texts(targets), desc="encoding profiles and knowledge", unit="text") as bar:
+        encoded = encode_targets(targets, get_embedder(), bar.update)
+    click.echo(f"encoded {encoded} new texts ({bar.total - encoded} already in the embedding cache)")
 
 
 @targets.command()

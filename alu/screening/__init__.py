@@ -1,8 +1,8 @@
 """Screening: which of the forget targets a request could concern (mentions, profile words, embeddings)."""
 
-from .index import Candidate, TargetIndex
+from .index import Candidate, Floors, TargetIndex
 from .mentions import Mention, MentionIndex, SharedMention, redact, split_sentences, tokenize
 from .words import common_words
 
-__all__ = ["Candidate", "Mention", "MentionIndex", "SharedMention", "TargetIndex", "common_words", "redact",
+__all__ = ["Candidate", "Floors", "Mention", "MentionIndex", "SharedMention", "TargetIndex", "common_words", "redact",
            "split_sentences", "tokenize"]

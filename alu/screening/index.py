@@ -1,12 +1,12 @@
 """Screening: pick the few targets a request could concern, so the agents see a short list.
 
 The index stays cheap at 100,000 targets: mentions are found through dictionaries (cost per text independent of
-the number of targets), and target profiles live in a preallocated float32 matrix whose rows are reused after a
-remove, so adding or removing a target never rebuilds anything. Embedding similarity is computed only for the
-profiles that share a content word with the texts (profile_words: the rarest words first, at most ROW_BUDGET rows),
-so a search costs the same at any size, and a text that shares no word with any profile and mentions no
-target is not encoded. Profile vectors come from a persistent cache keyed by the text's sha256, so a restart
-encodes only profiles it has never seen.
+the number of targets), and every target's profile and knowledge chunks live in one vector store (HNSW, see
+alu.screening.vectors), so adding or removing a target never rebuilds anything. Every sentence of the answer and
+every user turn is looked up there: a text about what a target is known for finds it whatever its wording. Targets
+that share a content word with the texts (profile_words: in their profile or knowledge, the rarest words first, at
+most ROW_BUDGET targets) are compared chunk by chunk at a lower floor: a shared rare word is evidence. Vectors come
+from a persistent cache keyed by the text's sha256, so a restart encodes only texts it has never seen.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from __future__ import annotations
 import gc
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from itertools import zip_longest
 from typing import NamedTuple
 
 import numpy as np
@@ -23,16 +25,34 @@ from ..embedding import DIM, EmbeddingCache, TextEncoder, default_cache, encode_
 from ..targets import Target
 from .mentions import Mention, MentionIndex, SharedMention, Token, redact, split_sentences, tokenize
 from .profile_words import ProfileWords, words_of
+from .vectors import VectorStore, chunk
 
 # Evidence levels, strongest first: a full name or alias; a misspelled or masked one (several words); a last name;
-# a single misspelled or masked word; no mention (similarity only).
-NAMED, NEAR_NAME, LAST_NAME, NEAR_WORD, UNMENTIONED = range(5)
+# a user turn about the target's knowledge (see Floors.described); a single misspelled or masked word; no mention.
+NAMED, NEAR_NAME, LAST_NAME, DESCRIBED, NEAR_WORD, UNMENTIONED = range(6)
 DEFAULT_CACHE = "default"
 TURN_CACHE_SIZE = 4096  # conversation turns whose vectors stay in memory (1.5 KB each)
 BLANK = "someone"  # stands for a partial mention when the text around it is compared with the tied targets' profiles
 NAMED_MAX_SHARED = 3  # a partial mention shared by more targets than this names none of them
 FREEZE_MIN_BATCH = 10_000  # after a bulk load this large, the loaded objects leave the garbage collector's full passes
 GROUP_DESCRIPTION = "anyone known by this name: several persons in the forget list share it"
+NEIGHBOURS = 32  # nearest chunks looked up per text
+CHUNK_BUDGET = 4096  # most chunks compared one by one for the targets that share a word with the texts
+EVIDENCE = 3  # knowledge chunks kept per candidate, to show the agents
+ENCODE_BATCH = 50_000  # texts encoded and stored at a time in a bulk load (bounds the memory of a large import)
+
+
+@dataclass(frozen=True)
+class Floors:
+    """The similarity floors of screening (cosines; see docs/knowledge.md for how they were calibrated)."""
+
+    related: float = 0.45  # a target sharing a content word with the texts becomes a candidate
+    unrelated: float = 0.6  # any other target (found by vector search alone)
+    described: float = 0.7  # a user turn this close to a person's (fact's, passage's) knowledge names it
+    topic: float = 0.5  # a user turn this close to a topic's profile or examples is inside its domain
+
+    def names(self, target: Target) -> float:
+        return self.topic if target.kind == "topic" else self.described
 
 
 @dataclass
@@ -43,7 +63,9 @@ class Candidate:
     query_mentions: list[Mention] = field(default_factory=list)
     answer_mentions: list[Mention] = field(default_factory=list)
     context_mentions: list[Mention] = field(default_factory=list)  # in system turns: the answer may draw on them
-    similarity: float = 0.0  # best cosine between a sentence of query/answer and the target's profile
+    similarity: float = 0.0  # best cosine between a sentence of query/answer and the target's profile or knowledge
+    described: float = 0.0  # best cosine between a user turn and the target's profile or knowledge
+    matched: tuple[str, ...] = ()  # the knowledge chunks nearest the texts (at most EVIDENCE), for the agents
     named: bool = False  # the user's turns name this target (see TargetIndex._mentions_in)
     evidence: int = UNMENTIONED  # the strongest mention's level (NAMED ... UNMENTIONED)
     members: tuple[str, ...] = ()  # a group: the targets sharing a partial mention that did not fit one by one
@@ -70,8 +92,8 @@ class Shared(NamedTuple):
 
 
 class TargetIndex:
-    """Mention index, profile word index and an embedding matrix over target profiles; add and remove without a
-    rebuild."""
+    """Mention index, target word index and a vector store over target profiles and knowledge; add and remove
+    without a rebuild."""
 
     def __init__(
         self,
@@ -83,12 +105,10 @@ class TargetIndex:
         self.cache = _cache_for(embedder, cache)
         self.mentions = MentionIndex()
         self.words = ProfileWords()
+        self.vectors = VectorStore()
         self.targets: dict[str, Target] = {}
-        self.encoded = 0  # profiles encoded by the model (not found in the cache) since creation
-        self._ids: list[str | None] = []  # row -> target id; None marks a free row
-        self._row: dict[str, int] = {}
-        self._free: list[int] = []
-        self._vectors = np.zeros((0, DIM), dtype=np.float32)
+        self.encoded = 0  # texts encoded by the model (not found in the cache) since creation
+        self._keys: dict[str, list[int]] = {}  # target id -> its vectors' keys: the profile's, then its chunks'
         self._lock = threading.RLock()  # a long-running process applies registry changes while it screens
         self._turns = RecentVectors(TURN_CACHE_SIZE)
         self.add_many(list(targets))
@@ -97,38 +117,49 @@ class TargetIndex:
         return len(self.targets)
 
     def add_many(self, targets: list[Target]) -> None:
-        """Add (or replace) targets; only profiles never seen before are encoded.
+        """Add (or replace) targets; only texts never seen before are encoded (ENCODE_BATCH texts at a time).
 
         After a bulk load of FREEZE_MIN_BATCH targets or more, every object alive is moved to the garbage collector's
         permanent generation (gc.freeze): a full collection would otherwise scan the registry's objects again each
         time (about 0.5 s at 100,000 targets, a pause for every request in flight)."""
         with self._lock:
-            self._add_many(targets)
+            fresh = self._replace(targets)
+        for batch in _batches(fresh):
+            self._store(batch)
         if len(targets) >= FREEZE_MIN_BATCH:
             gc.freeze()
 
-    def _add_many(self, targets: list[Target]) -> None:
-        unchanged = {t.id for t in targets if t.id in self.targets and self.targets[t.id].profile == t.profile}
+    def _replace(self, targets: list[Target]) -> list[Target]:
+        """Register the targets' names; returns those whose profile or knowledge needs vectors."""
+        unchanged = {t.id for t in targets if t.id in self.targets and _texts(self.targets[t.id]) == _texts(t)}
         for target in targets:
             if target.id not in unchanged:
                 self._remove(target.id)
             self.targets[target.id] = target
             self.mentions.add(target)
-        new = list({t.id: t for t in targets if t.id not in unchanged and t.id not in self._row}.values())
-        if self.embedder is not None and new:
-            vectors, encoded = encode_cached(self.embedder, [t.profile for t in new], self.cache)
-            self.encoded += encoded
-            rows = self._allocate(len(new))
-            self._vectors[rows] = vectors
-            for target, row in zip(new, rows, strict=True):
-                self._ids[row], self._row[target.id] = target.id, row
-                self.words.add(row, target.profile)
+        if self.embedder is None:
+            return []
+        return list({t.id: t for t in targets if t.id not in unchanged and t.id not in self._keys}.values())
+
+    def _store(self, targets: list[Target]) -> None:
+        """Encode (or look up) the targets' texts, then store them (a target removed meanwhile is skipped)."""
+        texts = [_texts(t) for t in targets]
+        vectors, encoded = encode_cached(self.embedder, [x for group in texts for x in group], self.cache)
+        self.encoded += encoded
+        with self._lock:
+            start = 0
+            for target, group in zip(targets, texts, strict=True):
+                rows, start = vectors[start : start + len(group)], start + len(group)
+                if self.targets.get(target.id) is not target or target.id in self._keys:
+                    continue
+                self._keys[target.id] = self.vectors.add(target.id, group, rows)
+                self.words.add(target.id, (target.profile, *target.knowledge))
 
     def add(self, target: Target) -> None:
         self.add_many([target])
 
     def remove(self, target_id: str) -> None:
-        """Drop a target; its embedding row is zeroed and reused by a later add."""
+        """Drop a target and its vectors."""
         with self._lock:
             self._remove(target_id)
 
@@ -136,23 +167,8 @@ class TargetIndex:
         if self.targets.pop(target_id, None) is None:
             return
         self.mentions.remove(target_id)
-        row = self._row.pop(target_id, None)
-        if row is not None:
-            self._vectors[row] = 0.0
-            self._ids[row] = None
-            self._free.append(row)
-            self.words.remove(row)
-
-    def _allocate(self, count: int) -> list[int]:
-        """Rows for count new vectors: free rows first, then new ones (capacity doubles, amortised O(1))."""
-        reused = [self._free.pop() for _ in range(min(count, len(self._free)))]
-        start, extra = len(self._ids), count - len(reused)
-        if start + extra > len(self._vectors):
-            grown = np.zeros((max(2 * len(self._vectors), start + extra, 1024), DIM), dtype=np.float32)
-            grown[:start] = self._vectors[:start]
-            self._vectors = grown
-        self._ids.extend([None] * extra)
-        return reused + list(range(start, start + extra))
+        self.vectors.remove(self._keys.pop(target_id, []))
+        self.words.remove(target_id)
 
     def encode(self, texts: list[str], turns: list[str] = (), detail: dict | None = None) -> np.ndarray | None:
         """Vectors of texts then turns, in order, or None when there is nothing to compare (no embedder, no target).
@@ -161,7 +177,7 @@ class TargetIndex:
         TURN_CACHE_SIZE distinct turns) and only new turns are encoded; texts are always encoded. Runs outside
         the index lock, so concurrent requests encode in parallel. detail gets the numbers of texts encoded and
         turns served from memory."""
-        if self.embedder is None or not (texts or turns) or not self._row:
+        if self.embedder is None or not (texts or turns) or not self._keys:
             return None
         known = self._turns.get(turns)
         new_turns = list(dict.fromkeys(t for t in turns if t not in known))
@@ -173,45 +189,39 @@ class TargetIndex:
             detail.update(encoded=len(batch), cached_turns=len(turns) - len(new_turns))
         return np.vstack([vectors[: len(texts)], *(known.get(t, fresh.get(t)) for t in turns)])
 
-    def nearest(self, vectors: np.ndarray | None, k: int, rows: set[int] | None = None) -> list[tuple[str, float]]:
-        """The k targets whose profile is most similar to any of the vectors (best cosine), best first, among the
-        given rows; rows=None scans every profile (exact, for measuring what the word index keeps)."""
+    def closeness(self, texts: list[str], targets: list[Target], covers: list[tuple[str, ...]] = ()) -> np.ndarray:
+        """Per text and target, the best cosine between the text and the target's profile or knowledge chunks
+        (zeros without an embedder). covers: per target, the registered targets it stands for (a group's members;
+        default: itself). A target with no stored vectors is compared with its profile, encoded now."""
+        scores = np.zeros((len(texts), len(targets)), dtype=np.float32)
+        if self.embedder is None or not texts or not targets:
+            return scores
+        vectors = self.embedder.encode(texts)
         with self._lock:
-            if vectors is None or k <= 0:
-                return []
-            if rows is None:
-                scores = (self._vectors[: len(self._ids)] @ vectors.T).max(axis=1)
-                scores[self._free] = -np.inf
-                return _top(scores, self._ids, k)
-            live = [row for row in rows if self._ids[row] is not None]  # removed since the rows were looked up
-            return _top(self._similarity(live, vectors), [self._ids[row] for row in live], k)
+            stored = [[key for tid in (ids or (t.id,)) for key in self._keys.get(tid, ())][:CHUNK_BUDGET]
+                      for t, ids in zip(targets, list(covers) or [()] * len(targets), strict=True)]
+            for column, keys in enumerate(stored):
+                if keys:
+                    scores[:, column] = (vectors @ self.vectors.vectors(keys).T).max(axis=1)
+        unstored = [column for column, keys in enumerate(stored) if not keys]
+        if unstored:
+            profiles = self.embedder.encode([targets[column].profile for column in unstored])
+            scores[:, unstored] = vectors @ profiles.T
+        return scores
 
-    def _similarity(self, rows, vectors: np.ndarray) -> np.ndarray:
-        """Per row, the best cosine between any of the vectors and the row's profile (a gather, not a scan)."""
-        return (self._vectors[np.asarray(rows, dtype=np.int64)] @ vectors.T).max(axis=1)
-
-    def related_rows(self, texts: list[str]) -> set[int]:
-        """Rows of the profiles that share a content word with the texts (see alu.screening.profile_words)."""
-        with self._lock:
-            return self.words.rows(texts)
-
-    def similar(self, texts: list[str], limit: int) -> list[tuple[str, float]]:
-        """Targets sharing a content word with the texts whose profile is most similar to any of them, best
-        first."""
-        rows = self.related_rows(texts)
-        return self.nearest(self.encode(texts), limit, rows) if rows else []
-
-    def screen(self, query_texts: list[str], answer: str, limit: int, min_similarity: float,
-               context: list[str] = (), *, detail: dict | None = None, exact: bool = False) -> list[Candidate]:
+    def screen(self, query_texts: list[str], answer: str, limit: int, floors: Floors | float,
+               context: list[str] = (), *, detail: dict | None = None) -> list[Candidate]:
         """At most limit candidates: targets mentioned in query, answer or context (full names and aliases first),
-        then, of the targets whose profile shares a content word with the answer or a user turn, those most similar
-        to one of its sentences. Nothing is encoded when no target is mentioned and no profile shares a word.
+        then the targets whose profile or knowledge is most similar to a sentence of the answer or a user turn
+        (at floors.related for those sharing a content word with the texts, floors.unrelated for the others). A user
+        turn about a target's knowledge (floors.described, floors.topic for a topic) names it. floors: a float is
+        the related floor, with the default others.
 
         When more targets are mentioned than fit (a last name many targets share), the texts are encoded with the
         partial mentions that more than NAMED_MAX_SHARED targets share blanked, so the targets tied by a shared word
         are ranked by how well their profile fits the words around it (the shared word itself would favour none).
-        detail gets the numbers of texts encoded and of turns whose vectors came from memory. exact=True compares
-        every profile (for measuring what the word index keeps)."""
+        detail gets the numbers of texts encoded and of turns whose vectors came from memory."""
+        floors = floors if isinstance(floors, Floors) else Floors(related=floors)
         query_texts = [t for t in query_texts if t.strip()]
         tokens = {text: tokenize(text) for text in [*query_texts, answer, *context]}  # once, for both indexes
         with self._lock:
@@ -222,15 +232,13 @@ class TargetIndex:
             blanked_texts.append(self._mentions_in(answer, tokens[answer], found, "answer_mentions", shared))
             for text in context:
                 self._mentions_in(text, tokens[text], found, "context_mentions", shared)
-            related = None if exact else self.words.rows_sharing(
-                set().union(*(words_of(tokens[text]) for text in [answer, *query_texts])))
+            related = self.words.rows_sharing(set().union(*(words_of(tokens[t]) for t in [answer, *query_texts])))
         sharing = frozenset().union(*(s.mention.target_ids for s in shared))
-        if not found and not sharing and related == set():
-            return []
         if len(sharing | found.keys()) > limit:
             query_texts = [blanked or text for text, blanked in zip(query_texts, blanked_texts[:-1], strict=True)]
             answer = blanked_texts[-1] or answer
-        vectors = self.encode(split_sentences(answer), query_texts, detail)
+        sentences = split_sentences(answer)
+        vectors = self.encode(sentences, query_texts, detail)
         with self._lock:
             found = {tid: c for tid, c in found.items() if tid in self.targets}  # removed meanwhile
             groups: dict[str, set[str]] = {}
@@ -238,7 +246,7 @@ class TargetIndex:
                 groups.setdefault(item.words, set()).update(t for t in item.mention.target_ids if t in self.targets)
             unnoted = self._add_shared(found, shared, vectors, limit)
             if vectors is not None:
-                self._score(found, vectors, limit, min_similarity, related)
+                self._score(found, vectors, len(sentences), limit, floors, related)
         return _fit(sorted(found.values(), key=lambda c: c.rank), groups, unnoted, limit)
 
     def _mentions_in(self, text: str, tokens: list[Token], found: dict[str, Candidate], field_name: str,
@@ -292,7 +300,7 @@ class TargetIndex:
         fresh = sorted(tid for tid in item.mention.target_ids if tid in self.targets and tid not in found)
         levels = [min(s.level for s in shared if tid in s.mention.target_ids) for tid in fresh]
         similarity = (np.zeros(len(fresh)) if vectors is None or not fresh
-                      else self._similarity([self._row[tid] for tid in fresh], vectors))
+                      else self._profile_similarity(fresh, vectors))
         order = np.lexsort((-similarity, levels))
         return [fresh[i] for i in order], similarity[order].tolist()
 
@@ -306,17 +314,96 @@ class TargetIndex:
         candidate.evidence = min(candidate.evidence, level)
         candidate.named = candidate.named or names
 
-    def _score(self, found: dict[str, Candidate], vectors: np.ndarray, limit: int, min_similarity: float,
-               related: set[int] | None) -> None:
-        rows = [self._row.get(tid) for tid in found]
-        known = [(c, row) for c, row in zip(found.values(), rows, strict=True) if row is not None]
-        if known:
-            similarity = self._similarity([row for _, row in known], vectors)
-            for (candidate, _), sim in zip(known, similarity, strict=True):
-                candidate.similarity = float(sim)
-        for target_id, score in self.nearest(vectors, limit + len(found), related):
-            if score >= min_similarity and target_id not in found:
-                found[target_id] = Candidate(self.targets[target_id], similarity=score)
+    def _score(self, found: dict[str, Candidate], vectors: np.ndarray, first_turn: int, limit: int, floors: Floors,
+               related: dict[str, float]) -> None:
+        """Similarities of the mentioned candidates, and new candidates to fill the limit: of the targets whose match
+        reaches its floor (floors.related if they share a word with the texts, else floors.unrelated) or whose
+        user-turn match names them, the most similar and those sharing the rarest words (related's weights), taken
+        in turn."""
+        matches = self._matches(vectors, first_turn, [*found, *(t for t in related if t not in found)])
+        for target_id, candidate in found.items():
+            if target_id in matches:
+                _apply(candidate, matches[target_id], floors)
+        fresh = []
+        for target_id, match in matches.items():
+            if target_id in found:
+                continue
+            floor = floors.related if target_id in related else floors.unrelated
+            if match.similarity >= floor or match.described >= floors.names(self.targets[target_id]):
+                fresh.append((target_id, match))
+        by_similarity = sorted(fresh, key=lambda item: -item[1].similarity)
+        by_words = sorted((item for item in fresh if item[0] in related),
+                          key=lambda item: (-related[item[0]], -item[1].similarity))
+        for target_id, match in _in_turn(by_similarity, by_words)[: max(limit - len(found), 0)]:
+            found[target_id] = _apply(Candidate(self.targets[target_id]), match, floors)
+
+    def _matches(self, vectors: np.ndarray, first_turn: int, compared: list[str]) -> dict[str, _Match]:
+        """Per target, how close its profile and knowledge come to the texts: the NEIGHBOURS nearest chunks of each
+        text (any target), and every chunk of the compared targets (at most CHUNK_BUDGET chunks in all)."""
+        matches: dict[str, _Match] = {}
+        for row, hits in enumerate(self.vectors.search(vectors, NEIGHBOURS)):
+            for key, similarity in hits:
+                owner = self.vectors.owner(key)
+                if owner is not None:
+                    matches.setdefault(owner, _Match()).note(key, similarity, row >= first_turn)
+        keys = [key for target_id in compared for key in self._keys.get(target_id, ())][:CHUNK_BUDGET]
+        if keys:
+            scores = self.vectors.vectors(keys) @ vectors.T
+            for key, row_scores in zip(keys, scores, strict=True):
+                match = matches.setdefault(self.vectors.owner(key), _Match())
+                match.note(key, float(row_scores.max()), False)
+                if first_turn < len(vectors):
+                    match.note(key, float(row_scores[first_turn:].max()), True)
+        for match in matches.values():
+            nearest = sorted(match.best, key=match.best.get, reverse=True)[:EVIDENCE]
+            match.texts = tuple(self.vectors.text(key) for key in nearest)
+        return matches
+
+    def _profile_similarity(self, target_ids: list[str], vectors: np.ndarray) -> np.ndarray:
+        """Per target, the best cosine between any of the vectors and the target's profile (0 while it has none)."""
+        stored = [i for i, tid in enumerate(target_ids) if tid in self._keys]
+        scores = np.zeros(len(target_ids), dtype=np.float32)
+        if stored:
+            keys = [self._keys[target_ids[i]][0] for i in stored]
+            scores[stored] = (self.vectors.vectors(keys) @ vectors.T).max(axis=1)
+        return scores
+
+
+@dataclass
+class _Match:
+    """How close one target's texts come to a request's texts."""
+
+    similarity: float = 0.0  # best over every text
+    described: float = 0.0  # best over the user's turns
+    best: dict[int, float] = field(default_factory=dict)  # chunk key -> its best similarity
+    texts: tuple[str, ...] = ()
+
+    def note(self, key: int, similarity: float, turn: bool) -> None:
+        self.similarity = max(self.similarity, similarity)
+        if turn:
+            self.described = max(self.described, similarity)
+        self.best[key] = max(self.best.get(key, similarity), similarity)
+
+
+def _in_turn(first: list, second: list) -> list:
+    """The items of two rankings taken in turn (first[0], second[0], first[1], ...), each once."""
+    merged, seen = [], set()
+    for pair in zip_longest(first, second):
+        for item in pair:
+            if item is not None and item[0] not in seen:
+                seen.add(item[0])
+                merged.append(item)
+    return merged
+
+
+def _apply(candidate: Candidate, match: _Match, floors: Floors) -> Candidate:
+    """Record a match on a candidate; a user turn about the target's knowledge names it."""
+    candidate.similarity, candidate.described = match.similarity, match.described
+    candidate.matched = tuple(t for t in match.texts if t != candidate.target.profile)
+    if match.described >= floors.names(candidate.target):
+        candidate.named = True
+        candidate.evidence = min(candidate.evidence, DESCRIBED)
+    return candidate
 
 
 class RecentVectors:
@@ -392,13 +479,40 @@ def _names(mention: Mention, level: int, text: str, shared: int) -> bool:
     return mention.form != "fuzzy" and letters >= 3 and shared <= NAMED_MAX_SHARED
 
 
-def _top(scores: np.ndarray, ids: list[str | None], k: int) -> list[tuple[str, float]]:
-    """The k best (id, score) pairs, best first, skipping free rows."""
-    if k <= 0:
-        return []
-    best = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-    best = best[np.argsort(-scores[best], kind="stable")]
-    return [(ids[i], float(scores[i])) for i in best if ids[i] is not None]
+def encode_targets(targets: list[Target], embedder: TextEncoder, progress: Callable[[int], None] | None = None,
+                   cache: EmbeddingCache | str | None = DEFAULT_CACHE) -> int:
+    """Put the vectors of the targets' profiles and knowledge chunks in the embedding cache ahead of time (a bulk
+    import), ENCODE_BATCH texts at a time, calling progress(texts) after each batch; returns the number encoded. An
+    interrupted run keeps what it saved: the next one encodes only the rest."""
+    cache, encoded = _cache_for(embedder, cache), 0
+    for batch in _batches(targets):
+        texts = [text for target in batch for text in _texts(target)]
+        encoded += encode_cached(embedder, texts, cache)[1]
+        if progress is not None:
+            progress(len(texts))
+    return encoded
+
+
+def target_texts(targets: list[Target]) -> int:
+    """The number of texts (profiles and knowledge chunks) that get a vector."""
+    return sum(len(_texts(target)) for target in targets)
+
+
+def _texts(target: Target) -> list[str]:
+    """The texts of a target that get vectors: its profile, then its knowledge chunks."""
+    return [target.profile, *(piece for text in target.knowledge for piece in chunk(text))]
+
+
+def _batches(targets: list[Target]) -> list[list[Target]]:
+    """Consecutive runs of targets with about ENCODE_BATCH texts each."""
+    batches, current, size = [], [], 0
+    for target in targets:
+        current.append(target)
+        size += 1 + len(target.knowledge)
+        if size >= ENCODE_BATCH:
+            batches.append(current)
+            current, size = [], 0
+    return [*batches, current] if current else batches
 
 
 def _cache_for(embedder: TextEncoder | None, cache: EmbeddingCache | str | None) -> EmbeddingCache | None:

@@ -1,21 +1,23 @@
-"""Profile words: which target profiles share a content word with a text.
+"""Target words: which targets share a content word with a text, in their profile or their knowledge.
 
-Similarity to the profiles is computed only for those rows, the rarest words first and at most a fixed number of
-rows, so the cost of a screen stays the same from 10 to 100,000 targets; a text that shares no content word with
-any profile is not encoded at all. Content words are the folded tokens of 3 characters or more with a letter,
-other than common function words; a word that more profiles share than the budget says little about which target
-a text means and is skipped.
+A shared content word is lexical evidence: the targets sharing one are compared with the text chunk by chunk, at a
+lower similarity floor than targets found by vector search alone, and those sharing the rarest words fill half the
+candidate places (see TargetIndex._score). The rarest words come first and at most a fixed number of targets are
+taken, so the cost of a screen stays the same from 10 to 100,000 targets. Content words are the folded tokens of 3
+characters or more with a letter, other than common function words. A word that more targets share than the budget
+says little about which target a text means: its list is dropped and the word stays skipped from then on (also
+after removals), so memory grows with the rare words only.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
 from collections.abc import Iterable
 
 from .mentions import MASK_CHARS, Token, tokenize
 from .words import common_words
 
-ROW_BUDGET = 1024  # most profile rows a screen compares with its texts
+ROW_BUDGET = 1024  # most targets a screen compares chunk by chunk for sharing a word with its texts
 
 
 def content_words(text: str) -> set[str]:
@@ -34,37 +36,48 @@ def words_of(tokens: Iterable[Token]) -> set[str]:
 
 
 class ProfileWords:
-    """Inverted index from content word to the rows of the profiles that contain it; add and remove in place."""
+    """Inverted index from content word to the targets whose profile or knowledge contains it; add and remove in
+    place."""
 
-    def __init__(self) -> None:
-        self._rows: dict[str, set[int]] = defaultdict(set)
-        self._words: dict[int, set[str]] = {}
+    def __init__(self, budget: int = ROW_BUDGET) -> None:
+        self.budget = budget
+        self._rows: dict[str, set[str]] = {}
+        self._words: dict[str, tuple[str, ...]] = {}
+        self._skipped: set[str] = set()  # shared by more targets than the budget at some point
 
-    def add(self, row: int, profile: str) -> None:
-        self.remove(row)
-        words = content_words(profile)
-        self._words[row] = words
+    def add(self, target_id: str, texts: Iterable[str]) -> None:
+        self.remove(target_id)
+        words = set().union(*(content_words(text) for text in texts)) - self._skipped
         for word in words:
-            self._rows[word].add(row)
-
-    def remove(self, row: int) -> None:
-        for word in self._words.pop(row, ()):
-            rows = self._rows[word]
-            rows.discard(row)
-            if not rows:
+            rows = self._rows.setdefault(word, set())
+            rows.add(target_id)
+            if len(rows) > self.budget:
                 del self._rows[word]
+                self._skipped.add(word)
+        self._words[target_id] = tuple(words - self._skipped)
 
-    def rows(self, texts: Iterable[str], budget: int = ROW_BUDGET) -> set[int]:
-        """Rows whose profile shares a content word with the texts (see rows_sharing)."""
-        return self.rows_sharing(set().union(*(content_words(text) for text in texts)), budget)
+    def remove(self, target_id: str) -> None:
+        for word in self._words.pop(target_id, ()):
+            rows = self._rows.get(word)
+            if rows is not None:
+                rows.discard(target_id)
+                if not rows:
+                    del self._rows[word]
 
-    def rows_sharing(self, words: set[str], budget: int = ROW_BUDGET) -> set[int]:
-        """Rows whose profile contains one of the words: the rarest words' rows first, as long as they fit in
-        budget rows."""
-        found: set[int] = set()
+    def rows(self, texts: Iterable[str]) -> set[str]:
+        """Targets that share a content word with the texts (see rows_sharing)."""
+        return set(self.rows_sharing(set().union(*(content_words(text) for text in texts))))
+
+    def rows_sharing(self, words: set[str]) -> dict[str, float]:
+        """Targets whose profile or knowledge contains one of the words, the rarest words' targets first as long as
+        they fit in the budget, each with the weight of the words it shares: the sum of their inverse document
+        frequencies, 1 + log(targets / targets with the word) (a word few targets share counts most)."""
+        found: dict[str, float] = {}
+        total = max(len(self._words), 1)
         for rows in sorted((self._rows[w] for w in words if w in self._rows), key=len):
-            merged = found | rows
-            if len(merged) > budget:
+            if len(found.keys() | rows) > self.budget:
                 break
-            found = merged
+            weight = math.log(total / len(rows)) + 1.0
+            for target_id in rows:
+                found[target_id] = found.get(target_id, 0.0) + weight
         return found

@@ -1,0 +1,105 @@
+"""Calibrate screening's knowledge floors (PipelineConfig.sim_knowledge and sim_described) on data that no benchmark
+evaluates: the TOFU holdout10 authors (fictitious, outside TOFU's full set) and MMLU dev and test questions.
+
+Registry: half the holdout authors (every other one) with their knowledge (QA pairs minus five held out), among
+generated distractors that carry generated knowledge. Texts:
+- about a registered author: its held-out description and its five held-out QA pairs (question, and answer, each
+  with the name removed): the similarity to its own knowledge is what a floor must let through;
+- about an unregistered holdout author (the same kinds of text): persons like the targets, who must not be named;
+- general: MMLU dev and test questions (the benchmark's clean texts come from MMLU val and TOFU world facts and real
+  authors, none of them used here).
+Printed: the quantiles of each group's best similarity, per floor the share of each group reaching it, and the
+floors chosen by two rules fixed before any benchmark was run with them:
+- sim_knowledge, the floor at which a target no word ties to the text becomes a candidate: the lowest at which the
+  negatives together (unregistered authors and general questions) get a candidate for under MAX_CANDIDATE_SHARE of
+  their texts (a candidate costs an audit; the benchmark's goal is at most 0.15 of clean texts with any candidate,
+  names included);
+- sim_described, the floor at which a user turn names a person by its knowledge (a refusal): the lowest at which
+  texts about unregistered authors reach it under MAX_NAMED_SHARE.
+
+    PYTHONPATH=$PWD python benchmarks/knowledge_floors.py [--distractors 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from alu.embedding import get_embedder  # noqa: E402
+from alu.screening import Floors, TargetIndex  # noqa: E402
+from benchmarks.screening_data import _jsonl, _without_name, data_dir, distractors, tofu_persons  # noqa: E402
+
+HELD = 5  # QA pairs per holdout author kept out of its knowledge
+OPEN = Floors(related=0.0, unrelated=0.0, described=2.0, topic=2.0)  # every match comes back; nothing is named
+FLOORS = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8]
+MAX_CANDIDATE_SHARE, MAX_NAMED_SHARE = 0.05, 0.01
+
+
+def holdout_texts() -> tuple[list, list[tuple[str, str]], list[str]]:
+    """(registered targets, [(target id, text)] about them, texts about unregistered authors)."""
+    rows = _jsonl(data_dir() / "tofu" / "holdout10.jsonl")
+    questions = {r["question"]: r["answer"] for r in rows}
+    targets, about, unregistered = [], [], []
+    for number, person in enumerate(tofu_persons("holdout10")):
+        knowledge, held = person.target.knowledge[:-HELD], person.target.knowledge[-HELD:]
+        pairs = [next((q, a) for q, a in questions.items() if text == f"{q} {a}") for text in held]
+        texts = [person.held_out] + [_without_name(part, person.target.name) for pair in pairs for part in pair]
+        if number % 2 == 0:
+            targets.append(replace(person.target, knowledge=knowledge))
+            about += [(person.target.id, text) for text in texts]
+        else:
+            unregistered += texts
+    return targets, about, unregistered
+
+
+def general_texts(count: int = 600) -> list[str]:
+    rows = _jsonl(data_dir() / "mmlu" / "dev.jsonl") + _jsonl(data_dir() / "mmlu" / "test.jsonl")
+    return [r["question"] for r in random.Random(11).sample(rows, count)]
+
+
+def best(index: TargetIndex, text: str, own: str | None = None) -> float:
+    """The best similarity of any target (or of own) to the text, as screening sees a user turn."""
+    candidates = index.screen([text], "", 16, OPEN)
+    scores = [c.described for c in candidates if own is None or c.target.id == own]
+    return max(scores, default=0.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--distractors", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    targets, about, unregistered = holdout_texts()
+    others = distractors(args.distractors, {t.id for t in targets}, knowledge=True)
+    index = TargetIndex(targets + others, embedder=get_embedder())
+    groups = {
+        "registered author, own": [best(index, text, own) for own, text in about],
+        "registered author, any": [best(index, text) for _, text in about],
+        "unregistered author": [best(index, text) for text in unregistered],
+        "general (MMLU)": [best(index, text) for text in general_texts()],
+    }
+    print(f"registry: {len(targets)} holdout authors + {len(others)} distractors, {len(index.vectors)} vectors")
+    print(f"{'group':>24} {'n':>5} " + " ".join(f"{f'q{q}':>6}" for q in (5, 25, 50, 75, 95, 99)))
+    for name, values in groups.items():
+        quantiles = np.percentile(values, [5, 25, 50, 75, 95, 99])
+        print(f"{name:>24} {len(values):>5} " + " ".join(f"{v:>6.3f}" for v in quantiles))
+    negatives = np.array(groups["unregistered author"] + groups["general (MMLU)"])
+    print("\nshare of each group reaching a floor:")
+    print(f"{'floor':>6} " + " ".join(f"{name:>24}" for name in groups) + f" {'negatives together':>20}")
+    for floor in FLOORS:
+        print(f"{floor:>6.2f} " + " ".join(f"{np.mean(np.array(v) >= floor):>24.3f}" for v in groups.values())
+              + f" {np.mean(negatives >= floor):>20.3f}")
+    knowledge = next(f for f in FLOORS if np.mean(negatives >= f) < MAX_CANDIDATE_SHARE)
+    described = next(f for f in FLOORS if np.mean(np.array(groups["unregistered author"]) >= f) < MAX_NAMED_SHARE)
+    print(f"\nchosen: sim_knowledge {knowledge:.2f} (negatives together under {MAX_CANDIDATE_SHARE:.0%}), "
+          f"sim_described {described:.2f} (unregistered authors under {MAX_NAMED_SHARE:.0%})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
