@@ -142,18 +142,22 @@ class TargetIndex:
         return list({t.id: t for t in targets if t.id not in unchanged and t.id not in self._keys}.values())
 
     def _store(self, targets: list[Target]) -> None:
-        """Encode (or look up) the targets' texts, then store them (a target removed meanwhile is skipped)."""
+        """Encode (or look up) the targets' texts, then store them in one call (a target removed or replaced
+        meanwhile is skipped)."""
         texts = [_texts(t) for t in targets]
         vectors, encoded = encode_cached(self.embedder, [x for group in texts for x in group], self.cache)
         self.encoded += encoded
         with self._lock:
-            start = 0
-            for target, group in zip(targets, texts, strict=True):
-                rows, start = vectors[start : start + len(group)], start + len(group)
-                if self.targets.get(target.id) is not target or target.id in self._keys:
-                    continue
-                self._keys[target.id] = self.vectors.add(target.id, group, rows)
-                self.words.add(target.id, (target.profile, *target.knowledge))
+            starts = np.cumsum([0] + [len(group) for group in texts])
+            kept = [i for i, t in enumerate(targets) if self.targets.get(t.id) is t and t.id not in self._keys]
+            rows = [row for i in kept for row in range(starts[i], starts[i + 1])]
+            keys = self.vectors.add([targets[i].id for i in kept for _ in texts[i]],
+                                    [text for i in kept for text in texts[i]], vectors[rows])
+            offset = 0
+            for i in kept:
+                self._keys[targets[i].id] = keys[offset : offset + len(texts[i])]
+                offset += len(texts[i])
+                self.words.add(targets[i].id, (targets[i].profile, *targets[i].knowledge))
 
     def add(self, target: Target) -> None:
         self.add_many([target])

@@ -44,13 +44,14 @@ class VectorStore:
     def __len__(self) -> int:
         return len(self._index)
 
-    def add(self, owner: str, texts: list[str], vectors: np.ndarray) -> list[int]:
-        """Store the vectors of one owner's texts; returns their keys."""
+    def add(self, owners: list[str], texts: list[str], vectors: np.ndarray) -> list[int]:
+        """Store vectors, each with its owner and text (a bulk load in one call: the graph is built on every
+        core); returns their keys, in order."""
         start = len(self._owners)
         keys = list(range(start, start + len(texts)))
         if keys:
-            self._index.add(np.asarray(keys, dtype=np.uint64), np.asarray(vectors, dtype=np.float32), threads=1)
-        self._owners.extend([owner] * len(texts))
+            self._index.add(np.asarray(keys, dtype=np.uint64), np.asarray(vectors, dtype=np.float32), threads=0)
+        self._owners.extend(owners)
         self._texts.extend(texts)
         return keys
 
