@@ -7,10 +7,10 @@ the overhead (alu minus direct, p50 and p99), errors, and the CPU time each proc
 machine is; the latency overhead does (on a small machine the load generator, the upstream and alu share cores).
 
 Every answer of the fake upstream mentions no target, so alu takes its fast path (no agent is called). Each
-request carries a distinct question, so no cache can serve the text that alu screens. In the setup "targets
-sharing words", every target's description shares a word with the questions and answers ("blue"), so alu encodes
-every request for the similarity check (which stays below the audit's floor: still the fast path); with the other
-targets no profile shares a word with the traffic, so screening ends at the mention and word lookups.
+request carries a distinct question, so no cache can serve the text that alu screens. The registered targets carry
+knowledge (ten generated facts each, as the registry benchmark's distractors), so with embeddings every request is
+encoded and looked up in the vector store (no shared word is needed for a knowledge match); with --no-embeddings
+screening ends at the mention and word lookups.
 
 The load generator is deliberately light: raw HTTP/1.1 over one keep-alive asyncio connection per client. By
 default the clients start evenly spread over one upstream latency, as independent users arrive; with a fixed
@@ -28,6 +28,7 @@ import asyncio
 import itertools
 import json
 import os
+import random
 import resource
 import statistics
 import sys
@@ -41,9 +42,10 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from server_helpers import ADMIN_KEY, Process, start_fake_upstream, start_gateway  # noqa: E402
 
+from benchmarks.screening_data import generated_knowledge  # noqa: E402
+
 SYSTEM = "You are a helpful assistant."
-UNRELATED = "a fictitious author number {i}"
-RELATED = "a fictitious author number {i} whose car is blue"  # shares "blue"; similarity below the floor
+DESCRIPTION = "a fictitious author number {i}"
 _counter = itertools.count()
 
 
@@ -147,19 +149,18 @@ def main() -> None:
 
 def run(args: argparse.Namespace, latency_ms: float) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="alu-bench-"))
-    variants = [("empty registry", (), None), (f"{args.targets} targets, embeddings", (), UNRELATED),
-                (f"{args.targets} targets sharing words, embeddings", (), RELATED),
-                (f"{args.targets} targets, --no-embeddings", ("--no-embeddings",), UNRELATED)]
+    variants = [("empty registry", (), False), (f"{args.targets} targets with knowledge, embeddings", (), True),
+                (f"{args.targets} targets with knowledge, --no-embeddings", ("--no-embeddings",), True)]
     upstream = start_fake_upstream(tmp, latency_ms)
     setups = [Setup("direct to upstream", upstream.port, None)]
     try:
-        for index, (label, options, description) in enumerate(variants):
+        for index, (label, options, with_targets) in enumerate(variants):
             server = start_gateway(tmp, "--db", str(tmp / f"alu-{index}.db"), "--base-url", upstream.url + "/v1",
                                    "--model-map", "bench=fake-upstream-model", *options,
                                    env={"ALU_ADMIN_KEY": ADMIN_KEY})
             setups.append(Setup(f"alu, {label}", server.port, server))
-            if description:
-                add_targets(server.url, args.targets, description)
+            if with_targets:
+                add_targets(server.url, args.targets)
         for setup in setups:
             asyncio.run(load(setup.port, args.clients, 2))  # warm up connections, threads and caches
         spread_s = latency_ms / 1000 if args.arrivals == "spread" else 0.0
@@ -188,11 +189,14 @@ def measure(setup: Setup, upstream: Process, args: argparse.Namespace, spread_s:
         setup.server_cpu += spent[1]
 
 
-def add_targets(url: str, count: int, description: str) -> None:
-    headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
+def add_targets(url: str, count: int) -> None:
+    """count targets, each with a description and ten generated facts."""
+    headers, facts = {"Authorization": f"Bearer {ADMIN_KEY}"}, random.Random(5)
     with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
         for i in range(count):
-            body = {"name": f"Person{i} Surname{i}", "description": description.format(i=i)}
+            name = f"Person{i} Surname{i}"
+            body = {"name": name, "description": DESCRIPTION.format(i=i),
+                    "knowledge": list(generated_knowledge(name, facts))}
             http.post("/v1/unlearning/targets", json=body).raise_for_status()
 
 

@@ -16,7 +16,7 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from itertools import zip_longest
+from itertools import islice, zip_longest
 from typing import NamedTuple
 
 import numpy as np
@@ -37,7 +37,7 @@ NAMED_MAX_SHARED = 3  # a partial mention shared by more targets than this names
 FREEZE_MIN_BATCH = 10_000  # after a bulk load this large, the loaded objects leave the garbage collector's full passes
 GROUP_DESCRIPTION = "anyone known by this name: several persons in the forget list share it"
 NEIGHBOURS = 32  # nearest chunks looked up per text
-CHUNK_BUDGET = 4096  # most chunks compared one by one for the targets that share a word with the texts
+CHUNK_BUDGET = 1024  # most chunks compared one by one: the mentioned targets', then those sharing the rarest words
 EVIDENCE = 3  # knowledge chunks kept per candidate, to show the agents
 ENCODE_BATCH = 50_000  # texts encoded and stored at a time in a bulk load (bounds the memory of a large import)
 
@@ -324,7 +324,8 @@ class TargetIndex:
         reaches its floor (floors.related if they share a word with the texts, else floors.unrelated) or whose
         user-turn match names them, the most similar and those sharing the rarest words (related's weights), taken
         in turn."""
-        matches = self._matches(vectors, first_turn, [*found, *(t for t in related if t not in found)])
+        by_weight = sorted((t for t in related if t not in found), key=lambda t: -related[t])
+        matches = self._matches(vectors, first_turn, [*found, *by_weight])
         for target_id, candidate in found.items():
             if target_id in matches:
                 _apply(candidate, matches[target_id], floors)
@@ -343,21 +344,23 @@ class TargetIndex:
 
     def _matches(self, vectors: np.ndarray, first_turn: int, compared: list[str]) -> dict[str, _Match]:
         """Per target, how close its profile and knowledge come to the texts: the NEIGHBOURS nearest chunks of each
-        text (any target), and every chunk of the compared targets (at most CHUNK_BUDGET chunks in all)."""
+        text (any target), and every chunk of the compared targets, in order, up to CHUNK_BUDGET chunks in all."""
         matches: dict[str, _Match] = {}
         for row, hits in enumerate(self.vectors.search(vectors, NEIGHBOURS)):
             for key, similarity in hits:
                 owner = self.vectors.owner(key)
                 if owner is not None:
                     matches.setdefault(owner, _Match()).note(key, similarity, row >= first_turn)
-        keys = [key for target_id in compared for key in self._keys.get(target_id, ())][:CHUNK_BUDGET]
+        keys = list(islice((key for target_id in compared for key in self._keys.get(target_id, ())), CHUNK_BUDGET))
         if keys:
             scores = self.vectors.vectors(keys) @ vectors.T
-            for key, row_scores in zip(keys, scores, strict=True):
+            overall = scores.max(axis=1)
+            turns = scores[:, first_turn:].max(axis=1) if first_turn < len(vectors) else np.zeros(len(keys))
+            for key, score, turn in zip(keys, overall.tolist(), turns.tolist(), strict=True):
                 match = matches.setdefault(self.vectors.owner(key), _Match())
-                match.note(key, float(row_scores.max()), False)
+                match.note(key, score, False)
                 if first_turn < len(vectors):
-                    match.note(key, float(row_scores[first_turn:].max()), True)
+                    match.note(key, turn, True)
         for match in matches.values():
             nearest = sorted(match.best, key=match.best.get, reverse=True)[:EVIDENCE]
             match.texts = tuple(self.vectors.text(key) for key in nearest)
