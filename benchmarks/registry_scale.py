@@ -47,6 +47,7 @@ LIMIT = PipelineConfig().max_candidates
 PROMPTS = default_prompts()
 RUNS = 10  # timed passes over the screening queries
 OWN_KINDS = ("last_name", "last_name_bare")  # recall also reported without the last-name groups
+NAMED_KINDS = ("descriptive",)  # also reported: the question names its target (a refusal before the answer)
 FLOORS = floors(PipelineConfig())
 ANSWER = ("The novel was published in 1998 and quickly became a bestseller. It follows a family over three "
           "generations. Critics praised its careful prose and its portrait of a changing city.")
@@ -158,12 +159,17 @@ def measure_recall(index: TargetIndex, persons, memo: MemoEmbedder, limit: int) 
                 if mention.kind in OWN_KINDS:
                     counts[f"{mention.kind}: own"][0] += mention.target_id in {c.target.id for c in candidates}
                     counts[f"{mention.kind}: own"][1] += 1
+                if mention.kind in NAMED_KINDS:  # refused up front: the question names the target by what it knows
+                    counts[f"{mention.kind}: named"][0] += any(c.named and c.target.id == mention.target_id
+                                                               for c in candidates)
+                    counts[f"{mention.kind}: named"][1] += 1
         for text in clean_texts():
             candidates = index.screen([text], "", limit, FLOORS)
-            counts["clean: any candidate"][0] += bool(candidates)
-            counts["clean: a name mention"][0] += any(c.query_mentions for c in candidates)
-            counts["clean: any candidate"][1] += 1
-            counts["clean: a name mention"][1] += 1
+            for kind, hit in (("any candidate", bool(candidates)),
+                              ("a name mention", any(c.query_mentions for c in candidates)),
+                              ("named (refused)", any(c.named for c in candidates))):
+                counts[f"clean: {kind}"][0] += hit
+                counts[f"clean: {kind}"][1] += 1
     finally:
         index.embedder = saved
     return {k: tuple(v) for k, v in counts.items()}
@@ -294,7 +300,8 @@ def report(rows: dict, sizes: list[int], model, embedder) -> None:
         print("end-to-end paths per size: " + "; ".join(f"{s}: {rows[s]['paths']}" for s in sizes))
     print("\nscreening recall (target among the candidates, or in the group candidate of a last name that more targets "
           "share than fit; ': own' = among the candidates on its own), found/total:")
-    kinds = list(MENTION_KINDS) + [f"{k}: own" for k in OWN_KINDS] + ["clean: any candidate", "clean: a name mention"]
+    kinds = (list(MENTION_KINDS) + [f"{k}: own" for k in OWN_KINDS] + [f"{k}: named" for k in NAMED_KINDS]
+             + ["clean: any candidate", "clean: a name mention", "clean: named (refused)"])
     print(f"{'kind':>22} " + " ".join(f"{s:>14}" for s in sizes))
     for kind in kinds:
         cells = []
