@@ -93,7 +93,7 @@ class Unlearner:
             for change in latest.values():
                 if change.action == "remove":
                     self.index.remove(change.target_id)
-            # add_many replaces a changed target in place: no moment where a concurrent request misses it
+            # add_many replaces a changed target in place: its names never go missing for a concurrent request
             self.index.add_many([change.target for change in latest.values() if change.action != "remove"])
             self._applied_seq = max((change.seq for change in changes), default=self._applied_seq)
 

@@ -117,7 +117,9 @@ class TargetIndex:
         return len(self.targets)
 
     def add_many(self, targets: list[Target]) -> None:
-        """Add (or replace) targets; only texts never seen before are encoded (ENCODE_BATCH texts at a time).
+        """Add (or replace) targets; only texts never seen before are encoded (ENCODE_BATCH texts at a time). Names
+        apply at once; vectors once encoded, outside the lock (a screen meanwhile finds a new or changed target by
+        its names only, for the milliseconds its texts take to encode or look up).
 
         After a bulk load of FREEZE_MIN_BATCH targets or more, every object alive is moved to the garbage collector's
         permanent generation (gc.freeze): a full collection would otherwise scan the registry's objects again each
