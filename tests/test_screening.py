@@ -11,6 +11,7 @@ import pytest
 from conftest import WordEmbedder, require
 
 from alu.embedding import EmbeddingCache, get_embedder
+from alu.screening import index as index_module
 from alu.screening.index import FREEZE_MIN_BATCH, NEAR_NAME, TargetIndex
 from alu.targets import Target
 from benchmarks import screening_data as data
@@ -96,6 +97,27 @@ def test_embedding_cache_hit_on_second_build(tmp_path):
     assert second.encoded == [changed.profile]
     expected = WordEmbedder().encode([VARCHI.profile])[0]
     assert np.allclose(index.vectors.vectors(index._keys[VARCHI.id][:1])[0], expected, atol=1e-3)
+
+
+def test_a_large_first_load_saves_its_graph_and_the_next_start_loads_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(index_module, "SAVE_MIN_VECTORS", 10)
+    people = [Target(f"Person{i} Surname{i}", knowledge=(f"keyword {code(i)} fact",)) for i in range(20)]
+    cache = EmbeddingCache(tmp_path / "embeddings.sqlite")
+    first = TargetIndex(people, embedder=CountingEmbedder(), cache=cache)
+    [saved] = (tmp_path / "graphs").glob("*.usearch")
+    embedder = CountingEmbedder()
+    second = TargetIndex(people, embedder=embedder, cache=cache)  # a restart: the graph comes from the file
+    assert embedder.encoded == [] and len(second.vectors) == 40
+    query = f"keyword {code(7)} fact"
+    assert people[7].id in similar(second, query) and people[7].id in similar(first, query)
+    second.remove(people[7].id)  # the loaded store changes in place like a built one
+    second.add(Target("Someone New", knowledge=(query,)))
+    assert "someone new" in similar(second, query) and people[7].id not in similar(second, query)
+    changed = TargetIndex(people[:15], embedder=CountingEmbedder(), cache=cache)  # another registry: another file
+    assert len(changed.vectors) == 30 and len(list((tmp_path / "graphs").glob("*.usearch"))) == 2
+    saved.write_bytes(b"not a graph")  # a damaged file is rebuilt, not trusted
+    rebuilt = TargetIndex(people, embedder=CountingEmbedder(), cache=cache)
+    assert people[7].id in similar(rebuilt, query) and len(rebuilt.vectors) == 40
 
 
 def test_fake_embedders_never_touch_the_user_cache():

@@ -12,11 +12,13 @@ from a persistent cache keyed by the text's sha256, so a restart encodes only te
 from __future__ import annotations
 
 import gc
+import hashlib
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from itertools import islice, zip_longest
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -40,6 +42,8 @@ NEIGHBOURS = 32  # nearest chunks looked up per text
 CHUNK_BUDGET = 1024  # most chunks compared one by one: the mentioned targets', then those sharing the rarest words
 EVIDENCE = 3  # knowledge chunks kept per candidate, to show the agents
 ENCODE_BATCH = 50_000  # texts encoded and stored at a time in a bulk load (bounds the memory of a large import)
+SAVE_MIN_VECTORS = 50_000  # a first load this large saves its graph for the next start (see TargetIndex._load)
+SAVED_GRAPHS = 3  # saved graphs kept (the newest): one per registry state recently started from
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,7 @@ class TargetIndex:
         self._keys: dict[str, list[int]] = {}  # target id -> its vectors' keys: the profile's, then its chunks'
         self._lock = threading.RLock()  # a long-running process applies registry changes while it screens
         self._turns = RecentVectors(TURN_CACHE_SIZE)
-        self.add_many(list(targets))
+        self._load(list(targets))
 
     def __len__(self) -> int:
         return len(self.targets)
@@ -130,6 +134,41 @@ class TargetIndex:
             self._store(batch)
         if len(targets) >= FREEZE_MIN_BATCH:
             gc.freeze()
+
+    def _load(self, targets: list[Target]) -> None:
+        """The first load: from a saved graph that holds exactly these texts when there is one (a registry of
+        SAVE_MIN_VECTORS vectors or more takes minutes to build), else built, then saved beside the embedding
+        cache for the next start."""
+        with self._lock:
+            fresh = self._replace(targets)
+        texts = [_texts(t) for t in fresh]
+        path = self._saved_path(fresh, texts)
+        owners = [t.id for t, group in zip(fresh, texts, strict=True) for _ in group]
+        if path is not None and path.exists() and self.vectors.load(path, owners, [x for g in texts for x in g]):
+            offset = 0
+            for target, group in zip(fresh, texts, strict=True):
+                self._keys[target.id] = list(range(offset, offset + len(group)))
+                offset += len(group)
+                self.words.add(target.id, (target.profile, *target.knowledge))
+        else:
+            for batch in _batches(fresh):
+                self._store(batch)
+            if path is not None:
+                self.vectors.save(path)
+                _keep_newest(path.parent, SAVED_GRAPHS)
+        if len(targets) >= FREEZE_MIN_BATCH:
+            gc.freeze()
+
+    def _saved_path(self, targets: list[Target], texts: list[list[str]]) -> Path | None:
+        """Where the graph of these targets' texts is saved: named by the sha256 of the model and every target's id
+        and texts; None when it is not worth saving (fewer than SAVE_MIN_VECTORS) or there is no persistent
+        cache."""
+        if self.cache is None or sum(map(len, texts)) < SAVE_MIN_VECTORS:
+            return None
+        digest = hashlib.sha256(getattr(self.embedder, "cache_key", "").encode())
+        for target, group in zip(targets, texts, strict=True):
+            digest.update("\x1e".join([target.id, *group]).encode() + b"\x1d")
+        return Path(self.cache.path).parent / "graphs" / f"{digest.hexdigest()}.usearch"
 
     def _replace(self, targets: list[Target]) -> list[Target]:
         """Register the targets' names; returns those whose profile or knowledge needs vectors."""
@@ -522,6 +561,13 @@ def _batches(targets: list[Target]) -> list[list[Target]]:
             batches.append(current)
             current, size = [], 0
     return [*batches, current] if current else batches
+
+
+def _keep_newest(folder: Path, count: int) -> None:
+    """Delete all but the count newest saved graphs in folder."""
+    graphs = sorted(folder.glob("*.usearch"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in graphs[count:]:
+        old.unlink(missing_ok=True)
 
 
 def _cache_for(embedder: TextEncoder | None, cache: EmbeddingCache | str | None) -> EmbeddingCache | None:

@@ -9,6 +9,9 @@ the logarithm of the number of chunks). Keys are never reused: a removed chunk's
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 from usearch.index import Index
 
@@ -36,8 +39,7 @@ class VectorStore:
     """Unit vectors with an owner (a target id) and a text each; nearest-neighbour search by cosine."""
 
     def __init__(self) -> None:
-        self._index = Index(ndim=DIM, metric="ip", dtype="f16", connectivity=CONNECTIVITY,
-                            expansion_add=EXPANSION, expansion_search=EXPANSION)
+        self._index = _new_index()
         self._owners: list[str | None] = []  # key -> target id (None: removed)
         self._texts: list[str | None] = []  # key -> the chunk's text
 
@@ -83,7 +85,32 @@ class VectorStore:
         return [[(int(k), 1.0 - float(d)) for k, d in zip(keys[:n], distances[:n], strict=True)]
                 for keys, distances, n in zip(found.keys, found.distances, found.counts, strict=True)]
 
+    def save(self, path: Path) -> None:
+        """Write the graph and its vectors to path (a temporary file, then renamed: never half a file)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        self._index.save(str(partial))
+        partial.replace(path)
+
+    def load(self, path: Path, owners: list[str], texts: list[str]) -> bool:
+        """Take a saved graph whose vectors are, by key 0, 1, ..., those of owners' texts (the store must be
+        empty); False, and nothing changed, when the file cannot be read or holds another number of vectors."""
+        index = _new_index()
+        try:
+            index.load(str(path))
+        except (OSError, RuntimeError, ValueError):
+            return False
+        if len(index) != len(texts) or self._owners:
+            return False
+        self._index, self._owners, self._texts = index, list(owners), list(texts)
+        return True
+
     @property
     def nbytes(self) -> int:
         """Memory held by the index (vectors and graph)."""
         return int(self._index.memory_usage)
+
+
+def _new_index() -> Index:
+    return Index(ndim=DIM, metric="ip", dtype="f16", connectivity=CONNECTIVITY, expansion_add=EXPANSION,
+                 expansion_search=EXPANSION)
