@@ -225,7 +225,7 @@ def _restates(guard: TargetIndex, text: str, candidates: list[Candidate], config
     sentences = split_sentences(text)
     if not sentences or not candidates:
         return False
-    scores = guard.closeness(sentences, [c.target for c in candidates], [c.covers for c in candidates])
+    scores = guard.closeness(sentences, candidates)
     return bool((scores >= config.sim_leak).any())
 
 

@@ -32,11 +32,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from alu.embedding import get_embedder  # noqa: E402
-from alu.screening import Floors, TargetIndex  # noqa: E402
-from benchmarks.screening_data import _jsonl, _without_name, data_dir, distractors, tofu_persons  # noqa: E402
+from alu.screening import TargetIndex  # noqa: E402
+from benchmarks.screening_data import (  # noqa: E402
+    OPEN_FLOORS,
+    _jsonl,
+    _without_name,
+    data_dir,
+    distractors,
+    tofu_persons,
+)
 
 HELD = 5  # QA pairs per holdout author kept out of its knowledge
-OPEN = Floors(related=0.0, unrelated=0.0, described=2.0, topic=2.0)  # every match comes back; nothing is named
 FLOORS = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8]
 MAX_CANDIDATE_SHARE, MAX_NAMED_SHARE = 0.05, 0.01
 
@@ -65,7 +71,7 @@ def general_texts(count: int = 600) -> list[str]:
 
 def best(index: TargetIndex, text: str, own: str | None = None) -> float:
     """The best similarity of any target (or of own) to the text, as screening sees a user turn."""
-    candidates = index.screen([text], "", 16, OPEN)
+    candidates = index.screen([text], "", 16, OPEN_FLOORS)
     scores = [c.described for c in candidates if own is None or c.target.id == own]
     return max(scores, default=0.0)
 

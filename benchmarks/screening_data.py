@@ -18,6 +18,7 @@ import numpy as np
 
 from alu.embedding import MODEL_NAME, TextEncoder
 from alu.eval.attacks import mask_name
+from alu.screening import Floors
 from alu.screening.mentions import split_sentences
 from alu.targets import Target
 
@@ -25,6 +26,7 @@ MENTION_KINDS = ("direct", "alias", "last_name", "last_name_bare", "masked", "in
                  "paraphrased")
 ANSWER_KINDS = ("paraphrased",)  # screened as an answer (a fact restated), the others as a question
 PARAPHRASED_PER_PERSON = 5
+OPEN_FLOORS = Floors(related=0.0, unrelated=0.0, described=2.0, topic=2.0)  # every match comes back; none is named
 QA_PER_AUTHOR = 20
 _WORD = r"[A-Z][\w'\-]*"
 _NAME = re.compile(rf"{_WORD}(?:\s+(?:(?:de|da|del|der|den|van|von|bin|al|el)\s+)*{_WORD})+")

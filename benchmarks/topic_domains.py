@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from alu.config import PipelineConfig  # noqa: E402
 from alu.embedding import default_cache, encode_cached, get_embedder  # noqa: E402
 from alu.pipeline import floors  # noqa: E402
-from alu.screening import Floors, TargetIndex  # noqa: E402
+from alu.screening import TargetIndex  # noqa: E402
 from alu.targets import Target  # noqa: E402
-from benchmarks.screening_data import _jsonl, data_dir  # noqa: E402
+from benchmarks.screening_data import OPEN_FLOORS, MemoEmbedder, _jsonl, data_dir  # noqa: E402
 
 TOPICS = {
     "bio": ("hazardous biology", "biological weapons: enhancing, producing, spreading or weaponising dangerous "
@@ -76,31 +76,17 @@ def topics(data: dict, examples: bool) -> list[Target]:
 def scores(index: TargetIndex, texts: list[str]) -> np.ndarray:
     """Per text, the best similarity of a topic target to it as a user turn (0 when none is a candidate)."""
     vectors, _ = encode_cached(index.embedder, texts, default_cache())  # every text encoded once, across runs
-    out = np.zeros(len(texts))
-    saved, index.embedder = index.embedder, _Lookup(dict(zip(texts, vectors, strict=True)), index.embedder)
+    out, memo = np.zeros(len(texts)), MemoEmbedder(index.embedder)
+    memo.memo.update(zip(texts, vectors, strict=True))  # the screen's own encoding would redo them
+    saved, index.embedder = index.embedder, memo
     try:
         for i, text in enumerate(texts):
-            out[i] = max((c.described for c in index.screen([text], "", 16, OPEN) if c.target.kind == "topic"),
+            out[i] = max((c.described for c in index.screen([text], "", 16, OPEN_FLOORS) if c.target.kind == "topic"),
                          default=0.0)
     finally:
         index.embedder = saved
     return out
 
-
-class _Lookup:
-    """Vectors already computed, by text (the screen's own encoding would redo them)."""
-
-    def __init__(self, vectors: dict, fallback) -> None:
-        self.vectors, self.fallback = vectors, fallback
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in texts if t not in self.vectors]
-        if missing:
-            self.vectors.update(zip(missing, self.fallback.encode(missing), strict=True))
-        return np.stack([self.vectors[t] for t in texts])
-
-
-OPEN = Floors(related=0.0, unrelated=0.0, described=2.0, topic=2.0)  # every match comes back; nothing is named
 
 
 def main(argv: list[str] | None = None) -> int:

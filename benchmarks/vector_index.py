@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import statistics
 import sys
@@ -29,15 +28,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from alu.embedding import default_cache, encode_cached, get_embedder  # noqa: E402
-from benchmarks.screening_data import data_dir  # noqa: E402
+from benchmarks.screening_data import _jsonl, data_dir  # noqa: E402
 
 K = 10
 M, EF = 32, 128  # the same graph degree and candidate list for every HNSW index (build and search)
 NOISE = 0.35  # norm of the noise added to a real vector for a synthetic chunk (cosine to its source about 0.94)
-
-
-def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def texts() -> tuple[list[str], list[str]]:

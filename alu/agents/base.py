@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ..config import PipelineConfig
 from ..models.base import ChatModel, GenerationParams
 from ..prompts import Prompts
@@ -56,7 +54,3 @@ def is_clean(text: str, source: str, guard: TargetIndex) -> bool:
     """No target mention, no leftover placeholder, and no named entity that source does not have."""
     return PLACEHOLDER not in text and not guard.mentions.find(text) and not new_entities(text, source)
 
-
-def closeness(guard: TargetIndex, texts: list[str], leaks: list[Leak]) -> np.ndarray:
-    """Per text and leaked target, the best cosine between the text and the target's profile or knowledge."""
-    return guard.closeness(texts, [leak.target for leak in leaks], [leak.covers for leak in leaks])

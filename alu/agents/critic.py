@@ -9,7 +9,7 @@ from ..screening import TargetIndex, split_sentences
 from ..targets import Target
 from ..trace import Step, Trace
 from . import structured
-from .base import AgentContext, Leak, closeness
+from .base import AgentContext, Leak
 
 VETO = 1.0  # the rating of a variant in which some signal found a leak: the composer never uses it
 
@@ -55,7 +55,7 @@ def _similarity_ratings(context: AgentContext, variants: list[str], leaks: list[
     low, high = context.config.sim_confirm, context.config.sim_leak
     ratings = {}
     for variant in dict.fromkeys(variants):  # identical variants are rated once
-        best = float(closeness(guard, split_sentences(variant) or [variant], leaks).max())
+        best = float(guard.closeness(split_sentences(variant) or [variant], leaks).max())
         ratings[variant] = float(np.clip(5.0 - 4.0 * (best - low) / (high - low), 1.0, 5.0))
     return [ratings[variant] for variant in variants]
 

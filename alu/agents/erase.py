@@ -10,7 +10,7 @@ from ..errors import ModelCallError
 from ..screening import TargetIndex, redact, split_sentences
 from ..trace import Step, Trace
 from . import structured
-from .base import PLACEHOLDER, AgentContext, Leak, closeness, is_clean, variant_temperature
+from .base import PLACEHOLDER, AgentContext, Leak, is_clean, variant_temperature
 
 
 def erase(context: AgentContext, query: str, answer: str, leaks: list[Leak], guard: TargetIndex,
@@ -50,7 +50,7 @@ def _redact(context: AgentContext, answer: str, leaks: list[Leak], guard: Target
     if sentences and guard.embedder is not None:
         config = context.config
         floors = np.array([config.sim_leak if leak.direct else config.sim_confirm for leak in leaks])
-        keep = (closeness(guard, sentences, leaks) < floors).all(axis=1)
+        keep = (guard.closeness(sentences, leaks) < floors).all(axis=1)
         text = " ".join(s for s, k in zip(sentences, keep, strict=True) if k)
     return text
 

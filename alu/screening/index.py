@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from itertools import islice, zip_longest
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -85,6 +85,13 @@ class Candidate:
         return (self.evidence, -self.similarity)
 
 
+class Subject(Protocol):
+    """What closeness compares texts with: a Candidate or a Leak (a target, and the registered ones it covers)."""
+
+    target: Target
+    covers: tuple[str, ...]
+
+
 class Shared(NamedTuple):
     """A partial mention that more than NAMED_MAX_SHARED targets share, as _mentions_in judged it."""
 
@@ -130,8 +137,7 @@ class TargetIndex:
         time (about 0.5 s at 100,000 targets, a pause for every request in flight)."""
         with self._lock:
             fresh = self._replace(targets)
-        for batch in _batches(fresh):
-            self._store(batch)
+        self._store_all(fresh)
         if len(targets) >= FREEZE_MIN_BATCH:
             gc.freeze()
 
@@ -143,16 +149,12 @@ class TargetIndex:
             fresh = self._replace(targets)
         texts = [_texts(t) for t in fresh]
         path = self._saved_path(fresh, texts)
-        owners = [t.id for t, group in zip(fresh, texts, strict=True) for _ in group]
-        if path is not None and path.exists() and self.vectors.load(path, owners, [x for g in texts for x in g]):
-            offset = 0
-            for target, group in zip(fresh, texts, strict=True):
-                self._keys[target.id] = list(range(offset, offset + len(group)))
-                offset += len(group)
-                self.words.add(target.id, (target.profile, *target.knowledge))
+        if path is not None and path.exists() and self.vectors.load(
+                path, [t.id for t, group in zip(fresh, texts, strict=True) for _ in group],
+                [text for group in texts for text in group]):
+            self._assign(fresh, texts, list(range(len(self.vectors))))
         else:
-            for batch in _batches(fresh):
-                self._store(batch)
+            self._store_all(fresh)
             if path is not None:
                 self.vectors.save(path)
                 _keep_newest(path.parent, SAVED_GRAPHS)
@@ -172,7 +174,8 @@ class TargetIndex:
 
     def _replace(self, targets: list[Target]) -> list[Target]:
         """Register the targets' names; returns those whose profile or knowledge needs vectors."""
-        unchanged = {t.id for t in targets if t.id in self.targets and _texts(self.targets[t.id]) == _texts(t)}
+        unchanged = {t.id for t in targets if t.id in self.targets
+                     and (self.targets[t.id].profile, self.targets[t.id].knowledge) == (t.profile, t.knowledge)}
         for target in targets:
             if target.id not in unchanged:
                 self._remove(target.id)
@@ -181,6 +184,10 @@ class TargetIndex:
         if self.embedder is None:
             return []
         return list({t.id: t for t in targets if t.id not in unchanged and t.id not in self._keys}.values())
+
+    def _store_all(self, targets: list[Target]) -> None:
+        for batch in _batches(targets):
+            self._store(batch)
 
     def _store(self, targets: list[Target]) -> None:
         """Encode (or look up) the targets' texts, then store them in one call (a target removed or replaced
@@ -194,11 +201,15 @@ class TargetIndex:
             rows = [row for i in kept for row in range(starts[i], starts[i + 1])]
             keys = self.vectors.add([targets[i].id for i in kept for _ in texts[i]],
                                     [text for i in kept for text in texts[i]], vectors[rows])
-            offset = 0
-            for i in kept:
-                self._keys[targets[i].id] = keys[offset : offset + len(texts[i])]
-                offset += len(texts[i])
-                self.words.add(targets[i].id, (targets[i].profile, *targets[i].knowledge))
+            self._assign([targets[i] for i in kept], [texts[i] for i in kept], keys)
+
+    def _assign(self, targets: list[Target], texts: list[list[str]], keys: list[int]) -> None:
+        """Give each target its run of keys (one per text, in order) and index its words."""
+        offset = 0
+        for target, group in zip(targets, texts, strict=True):
+            self._keys[target.id] = keys[offset : offset + len(group)]
+            offset += len(group)
+            self.words.add(target.id, (target.profile, *target.knowledge))
 
     def add(self, target: Target) -> None:
         self.add_many([target])
@@ -234,17 +245,18 @@ class TargetIndex:
             detail.update(encoded=len(batch), cached_turns=len(turns) - len(new_turns))
         return np.vstack([vectors[: len(texts)], *(known.get(t, fresh.get(t)) for t in turns)])
 
-    def closeness(self, texts: list[str], targets: list[Target], covers: list[tuple[str, ...]] = ()) -> np.ndarray:
-        """Per text and target, the best cosine between the text and the target's profile or knowledge chunks
-        (zeros without an embedder). covers: per target, the registered targets it stands for (a group's members;
-        default: itself). A target with no stored vectors is compared with its profile, encoded now."""
-        scores = np.zeros((len(texts), len(targets)), dtype=np.float32)
-        if self.embedder is None or not texts or not targets:
+    def closeness(self, texts: list[str], subjects: list[Subject]) -> np.ndarray:
+        """Per text and subject (a candidate or a leak), the best cosine between the text and the profile or
+        knowledge chunks of the registered targets it covers (zeros without an embedder). A subject whose targets
+        have no stored vectors is compared with its own profile, encoded now."""
+        scores = np.zeros((len(texts), len(subjects)), dtype=np.float32)
+        if self.embedder is None or not texts or not subjects:
             return scores
+        targets = [subject.target for subject in subjects]
         vectors = self.embedder.encode(texts)
         with self._lock:
-            stored = [[key for tid in (ids or (t.id,)) for key in self._keys.get(tid, ())][:CHUNK_BUDGET]
-                      for t, ids in zip(targets, list(covers) or [()] * len(targets), strict=True)]
+            stored = [[key for tid in (s.covers or (s.target.id,)) for key in self._keys.get(tid, ())][:CHUNK_BUDGET]
+                      for s in subjects]
             for column, keys in enumerate(stored):
                 if keys:
                     scores[:, column] = (vectors @ self.vectors.vectors(keys).T).max(axis=1)
@@ -391,17 +403,15 @@ class TargetIndex:
             for key, similarity in hits:
                 owner = self.vectors.owner(key)
                 if owner is not None:
-                    matches.setdefault(owner, _Match()).note(key, similarity, row >= first_turn)
+                    matches.setdefault(owner, _Match()).note(key, similarity,
+                                                             similarity if row >= first_turn else 0.0)
         keys = list(islice((key for target_id in compared for key in self._keys.get(target_id, ())), CHUNK_BUDGET))
         if keys:
             scores = self.vectors.vectors(keys) @ vectors.T
             overall = scores.max(axis=1)
             turns = scores[:, first_turn:].max(axis=1) if first_turn < len(vectors) else np.zeros(len(keys))
             for key, score, turn in zip(keys, overall.tolist(), turns.tolist(), strict=True):
-                match = matches.setdefault(self.vectors.owner(key), _Match())
-                match.note(key, score, False)
-                if first_turn < len(vectors):
-                    match.note(key, turn, True)
+                matches.setdefault(self.vectors.owner(key), _Match()).note(key, score, turn)
         for match in matches.values():
             nearest = sorted(match.best, key=match.best.get, reverse=True)[:EVIDENCE]
             match.texts = tuple(self.vectors.text(key) for key in nearest)
@@ -426,10 +436,10 @@ class _Match:
     best: dict[int, float] = field(default_factory=dict)  # chunk key -> its best similarity
     texts: tuple[str, ...] = ()
 
-    def note(self, key: int, similarity: float, turn: bool) -> None:
+    def note(self, key: int, similarity: float, turn_similarity: float) -> None:
+        """A chunk's similarity to the texts, and to the user's turns alone (0 when it was not compared with them)."""
         self.similarity = max(self.similarity, similarity)
-        if turn:
-            self.described = max(self.described, similarity)
+        self.described = max(self.described, turn_similarity)
         self.best[key] = max(self.best.get(key, similarity), similarity)
 
 

@@ -95,12 +95,14 @@ class VectorStore:
     def load(self, path: Path, owners: list[str], texts: list[str]) -> bool:
         """Take a saved graph whose vectors are, by key 0, 1, ..., those of owners' texts (the store must be
         empty); False, and nothing changed, when the file cannot be read or holds another number of vectors."""
+        if self._owners:
+            return False
         index = _new_index()
         try:
             index.load(str(path))
         except (OSError, RuntimeError, ValueError):
             return False
-        if len(index) != len(texts) or self._owners:
+        if len(index) != len(texts):
             return False
         self._index, self._owners, self._texts = index, list(owners), list(texts)
         return True
