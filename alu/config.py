@@ -44,6 +44,8 @@ class PipelineConfig:
     sim_knowledge: float = 0.6
     sim_described: float = 0.7
     sim_topic: float = 0.5
+    # The static-vector floor below which a text skips the transformer when nothing is mentioned (0 turns it off).
+    sim_gate: float = 0.29
     critic_llm_weight: float = 0.25
 
     def __post_init__(self) -> None:

@@ -217,7 +217,7 @@ class _Request:
 def floors(config: PipelineConfig) -> Floors:
     """The similarity floors of screening, from the pipeline's settings."""
     return Floors(related=config.sim_confirm, unrelated=config.sim_knowledge, described=config.sim_described,
-                  topic=config.sim_topic)
+                  topic=config.sim_topic, gate=config.sim_gate)
 
 
 def _restates(guard: TargetIndex, text: str, candidates: list[Candidate], config: PipelineConfig) -> bool:

@@ -15,7 +15,11 @@ floors chosen by two rules fixed before any benchmark was run with them:
   their texts (a candidate costs an audit; the benchmark's goal is at most 0.15 of clean texts with any candidate,
   names included);
 - sim_described, the floor at which a user turn names a person by its knowledge (a refusal): the lowest at which
-  texts about unregistered authors reach it under MAX_NAMED_SHARE.
+  texts about unregistered authors reach it under MAX_NAMED_SHARE;
+- sim_gate, the static-vector floor below which a text that names no target and shares no word with one skips the
+  transformer (a saving, not a decision): the highest of GATES at which at least GATE_RECALL of the texts that the
+  transformer's vector search matches (sim_knowledge, or named by knowledge), in any group, pass; printed with the
+  share of each group it holds back.
 
     PYTHONPATH=$PWD python benchmarks/knowledge_floors.py [--distractors 10000]
 """
@@ -32,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from alu.embedding import get_embedder  # noqa: E402
-from alu.screening import TargetIndex  # noqa: E402
+from alu.screening import Floors, TargetIndex  # noqa: E402
 from benchmarks.screening_data import (  # noqa: E402
     OPEN_FLOORS,
     _jsonl,
@@ -45,6 +49,8 @@ from benchmarks.screening_data import (  # noqa: E402
 HELD = 5  # QA pairs per holdout author kept out of its knowledge
 FLOORS = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8]
 MAX_CANDIDATE_SHARE, MAX_NAMED_SHARE = 0.05, 0.01
+GATES = [round(0.15 + 0.01 * i, 2) for i in range(36)]
+GATE_RECALL = 0.99
 
 
 def holdout_texts() -> tuple[list, list[tuple[str, str]], list[str]]:
@@ -76,6 +82,14 @@ def best(index: TargetIndex, text: str, own: str | None = None) -> float:
     return max(scores, default=0.0)
 
 
+def gate_scores(index: TargetIndex, text: str, floors: Floors) -> tuple[bool, float]:
+    """Whether the transformer's vector search makes a target a candidate of the text (sim_knowledge, or a name by
+    its knowledge) as the gate must let through, and the text's static closeness."""
+    matched = any(c.similarity >= floors.unrelated or c.named for c in index.screen([text], "", 16, floors)
+                  if not c.query_mentions)
+    return matched, float(index.static_closeness([text])[0])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--distractors", type=int, default=10_000)
@@ -104,7 +118,22 @@ def main(argv: list[str] | None = None) -> int:
     described = next(f for f in FLOORS if np.mean(np.array(groups["unregistered author"]) >= f) < MAX_NAMED_SHARE)
     print(f"\nchosen: sim_knowledge {knowledge:.2f} (negatives together under {MAX_CANDIDATE_SHARE:.0%}), "
           f"sim_described {described:.2f} (unregistered authors under {MAX_NAMED_SHARE:.0%})")
+    print_gate(index, {"registered author": [text for _, text in about], "unregistered author": unregistered,
+                       "general (MMLU)": general_texts()}, Floors(unrelated=knowledge, described=described))
     return 0
+
+
+def print_gate(index: TargetIndex, groups: dict[str, list[str]], floors: Floors) -> None:
+    """The static gate's floor by its rule, and the share of each group it holds back."""
+    scores = {name: [gate_scores(index, text, floors) for text in texts] for name, texts in groups.items()}
+    matched = np.array([static for pairs in scores.values() for hit, static in pairs if hit])
+    gate = max(g for g in GATES if np.mean(matched >= g) >= GATE_RECALL)
+    print(f"\nstatic gate: {len(matched)} texts the transformer matches at sim_knowledge {floors.unrelated:.2f}; "
+          f"chosen: sim_gate {gate:.2f} (the highest letting {GATE_RECALL:.0%} of them through)")
+    print(f"{'gate':>6} {'matched pass':>13} " + " ".join(f"{f'{name} held':>24}" for name in groups))
+    for g in GATES[::5] + [gate]:
+        held = [np.mean([static < g for _, static in pairs]) for pairs in scores.values()]
+        print(f"{g:>6.2f} {np.mean(matched >= g):>13.3f} " + " ".join(f"{h:>24.3f}" for h in held))
 
 
 if __name__ == "__main__":

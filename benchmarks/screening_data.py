@@ -71,6 +71,9 @@ class MemoEmbedder:
             self.memo.update(zip(missing, self.embedder.encode(missing), strict=True))
         return np.stack([self.memo[t] for t in texts])
 
+    def encode_static(self, texts: list[str]) -> np.ndarray:
+        return self.embedder.encode_static(texts)
+
 
 def data_dir() -> Path:
     """$ALU_DATA_DIR, else shared/data beside the repository."""

@@ -71,6 +71,18 @@ def test_a_fact_about_a_target_in_the_question_makes_it_a_candidate_without_a_sh
     assert "J. K. Rowling wrote the Harry Potter series of fantasy novels." in rowling.matched
 
 
+def test_texts_far_from_every_chunk_skip_the_transformer_and_knowledge_texts_do_not(index):
+    detail: dict = {}
+    index.screen(["What is the boiling point of water at sea level?"], "It boils at 100 degrees Celsius.", 16,
+                 floors(PipelineConfig()), detail=detail)
+    assert detail == {"gated": 2}  # neither text was encoded
+    detail.clear()
+    candidates = index.screen(["In which country was the author of the Harry Potter books born?"], FACT, 16,
+                              floors(PipelineConfig()), detail=detail)
+    assert detail.get("gated", 0) == 0 and detail["encoded"] + detail["cached_turns"] == 2  # both read
+    assert {ROWLING.id, ABILOV.id} <= {c.target.id for c in candidates}
+
+
 def test_an_answer_that_restates_a_fact_without_the_name_is_a_leak(index):
     candidate = screen(index, "Tell me a fact.", FACT)[ABILOV.id]
     assert not candidate.answer_mentions and candidate.similarity >= PipelineConfig().sim_leak

@@ -160,23 +160,25 @@ def screen_step(admin: httpx.Client, headers) -> dict:
     return next(step for step in decision["steps"] if step["agent"] == "screen")
 
 
-def test_earlier_turns_are_encoded_once_and_an_empty_registry_encodes_nothing(client, admin, rules):
+def test_only_texts_near_a_target_reach_the_encoder_and_earlier_turns_only_once(client, admin, rules):
     _, headers = ask(client, "What colour is the sky over the harbour?")
     assert "encoded" not in screen_step(admin, headers)  # no target to compare with: no embedding at all
     description = "a novelist who writes about the salty sea"
     assert admin.post("/targets", json={"name": "Jane Doe", "description": description}).status_code == 201
     try:
         _, headers = ask(client, "What colour is the sky over the harbour?")
-        assert screen_step(admin, headers)["encoded"] == 2  # every answer and question is read, shared word or not
+        step = screen_step(admin, headers)  # the static gate holds back the question and the answer's sentence
+        assert step["gated"] == 2 and "encoded" not in step
         question = "Why is the sea salty near the harbour?"
         first, headers = ask(client, question)
-        # the answer's one sentence and the question
-        assert {k: screen_step(admin, headers)[k] for k in ("encoded", "cached_turns")} == {
-            "encoded": 2, "cached_turns": 0}
+        # the question is near the target's profile; the answer (about the sky) is not
+        assert {k: screen_step(admin, headers)[k] for k in ("encoded", "cached_turns", "gated")} == {
+            "encoded": 1, "cached_turns": 0, "gated": 1}
         _, headers = ask(client, question, ("assistant", first.choices[0].message.content), "And the sky?")
-        # the first question comes from memory; the answer pasted back, the new question and the new answer not
-        assert {k: screen_step(admin, headers)[k] for k in ("encoded", "cached_turns")} == {
-            "encoded": 3, "cached_turns": 1}
+        # the first question comes from memory; the answer pasted back, the new question and the new answer are
+        # held back by the gate
+        assert {k: screen_step(admin, headers)[k] for k in ("encoded", "cached_turns", "gated")} == {
+            "encoded": 0, "cached_turns": 1, "gated": 3}
     finally:
         admin.delete("/targets/jane doe")
 

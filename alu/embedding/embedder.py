@@ -8,6 +8,7 @@ from typing import Protocol
 import numpy as np
 
 from .minilm import load_minilm
+from .static import load_static
 
 MODEL_NAME = "all-MiniLM-L6-v2-int8"  # names the vectors in the cache: another model or precision never mixes in
 
@@ -26,6 +27,10 @@ class Embedder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         return self._model.encode(list(texts))
+
+    def encode_static(self, texts: list[str]) -> np.ndarray:
+        """Cheap approximations of encode's vectors, in the same space (see alu.embedding.static)."""
+        return load_static().encode(texts)
 
 
 @lru_cache(maxsize=1)

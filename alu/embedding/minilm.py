@@ -90,12 +90,12 @@ def package_dir() -> Path:
 def prepared_onnx(source: Path) -> Path:
     """The int8 ONNX file in the cache, built from the packaged weights when missing or corrupt."""
     target = models_dir() / ONNX_NAME
-    if _intact(target):
+    if intact(target):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one process builds; the others wait and use its file
-        if _intact(target):
+        if intact(target):
             return target
         if target.exists():
             log.warning("embedding model %s is corrupt (sha256 does not match its stamp); rebuilding it", target)
@@ -103,7 +103,7 @@ def prepared_onnx(source: Path) -> Path:
     return target
 
 
-def _intact(path: Path) -> bool:
+def intact(path: Path) -> bool:
     """The file matches the sha256 its stamp records; hashed again only if it changed since it was stamped."""
     expected = stamped_sha256(path)
     if expected is None or not path.is_file():

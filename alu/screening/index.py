@@ -54,6 +54,7 @@ class Floors:
     unrelated: float = 0.6  # any other target (found by vector search alone)
     described: float = 0.7  # a user turn this close to a person's (fact's, passage's) knowledge names it
     topic: float = 0.5  # a user turn this close to a topic's profile or examples is inside its domain
+    gate: float = 0.0  # a text whose static vector comes no closer than this to any chunk is not encoded
 
     def names(self, target: Target) -> float:
         return self.topic if target.kind == "topic" else self.described
@@ -295,6 +296,8 @@ class TargetIndex:
             query_texts = [blanked or text for text, blanked in zip(query_texts, blanked_texts[:-1], strict=True)]
             answer = blanked_texts[-1] or answer
         sentences = split_sentences(answer)
+        if not (found or shared or related):  # no name, no shared word: only texts near a chunk need the transformer
+            sentences, query_texts = self._gate(sentences, query_texts, floors.gate, detail)
         vectors = self.encode(sentences, query_texts, detail)
         with self._lock:
             found = {tid: c for tid, c in found.items() if tid in self.targets}  # removed meanwhile
@@ -305,6 +308,32 @@ class TargetIndex:
             if vectors is not None:
                 self._score(found, vectors, len(sentences), limit, floors, related)
         return _fit(sorted(found.values(), key=lambda c: c.rank), groups, unnoted, limit)
+
+    def _gate(self, sentences: list[str], turns: list[str], floor: float,
+              detail: dict | None) -> tuple[list[str], list[str]]:
+        """The sentences and turns whose static closeness reaches floor: calibrated so that the texts the
+        transformer would find by vector search at the floors pass (benchmarks/knowledge_floors.py). All pass
+        without a static encoder or a floor. detail gets the number of texts held back."""
+        texts = [*sentences, *turns]
+        if floor <= 0.0 or not texts or not hasattr(self.embedder, "encode_static") or not self._keys:
+            return sentences, turns
+        passes = (self.static_closeness(texts) >= floor).tolist()
+        if detail is not None:
+            detail["gated"] = passes.count(False)
+        return ([t for t, ok in zip(sentences, passes, strict=False) if ok],
+                [t for t, ok in zip(turns, passes[len(sentences):], strict=True) if ok])
+
+    def static_closeness(self, texts: list[str]) -> np.ndarray:
+        """Per text, the best cosine between its static vector (alu.embedding.static, about 100 times cheaper than
+        the transformer's) and its NEIGHBOURS nearest stored chunks."""
+        vectors = self.embedder.encode_static(texts)
+        with self._lock:
+            hits = self.vectors.search(vectors, NEIGHBOURS)
+        return np.array([max((similarity for _, similarity in row), default=0.0) for row in hits], dtype=np.float32)
+
+    def _chunk_keys(self, target_ids: list[str]) -> list[int]:
+        """The keys of the targets' profiles and chunks, in order, at most CHUNK_BUDGET."""
+        return list(islice((key for tid in target_ids for key in self._keys.get(tid, ())), CHUNK_BUDGET))
 
     def _mentions_in(self, text: str, tokens: list[Token], found: dict[str, Candidate], field_name: str,
                      shared: list[Shared]) -> str | None:
@@ -405,7 +434,7 @@ class TargetIndex:
                 if owner is not None:
                     matches.setdefault(owner, _Match()).note(key, similarity,
                                                              similarity if row >= first_turn else 0.0)
-        keys = list(islice((key for target_id in compared for key in self._keys.get(target_id, ())), CHUNK_BUDGET))
+        keys = self._chunk_keys(compared)
         if keys:
             scores = self.vectors.vectors(keys) @ vectors.T
             overall = scores.max(axis=1)
