@@ -216,8 +216,8 @@ class _Request:
 
 def floors(config: PipelineConfig) -> Floors:
     """The similarity floors of screening, from the pipeline's settings."""
-    return Floors(related=config.sim_confirm, unrelated=config.sim_knowledge, described=config.sim_described,
-                  topic=config.sim_topic, gate=config.sim_gate)
+    return Floors(related=config.sim_confirm, lexical=config.sim_lexical, unrelated=config.sim_knowledge,
+                  described=config.sim_described, topic=config.sim_topic, gate=config.sim_gate)
 
 
 def _restates(guard: TargetIndex, text: str, candidates: list[Candidate], config: PipelineConfig) -> bool:

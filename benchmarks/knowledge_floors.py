@@ -19,7 +19,9 @@ floors chosen by two rules fixed before any benchmark was run with them:
 - sim_gate, the static-vector floor below which a text that names no target and shares no word with one skips the
   transformer (a saving, not a decision): the highest of GATES at which at least GATE_RECALL of the texts that the
   transformer's vector search matches (sim_knowledge, or named by knowledge), in any group, pass; printed with the
-  share of each group it holds back.
+  share of each group it holds back;
+- sim_lexical, the floor of the LEXICAL_TOP targets sharing the rarest words with a text: the lowest of
+  LEXICAL_FLOORS before general questions get any candidate for MAX_CANDIDATE_SHARE of their texts.
 
     PYTHONPATH=$PWD python benchmarks/knowledge_floors.py [--distractors 10000]
 """
@@ -37,6 +39,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from alu.embedding import get_embedder  # noqa: E402
 from alu.screening import Floors, TargetIndex  # noqa: E402
+from alu.screening.index import LEXICAL_TOP  # noqa: E402
 from benchmarks.screening_data import (  # noqa: E402
     OPEN_FLOORS,
     _jsonl,
@@ -50,6 +53,7 @@ HELD = 5  # QA pairs per holdout author kept out of its knowledge
 FLOORS = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8]
 MAX_CANDIDATE_SHARE, MAX_NAMED_SHARE = 0.05, 0.01
 GATES = [round(0.15 + 0.01 * i, 2) for i in range(36)]
+LEXICAL_FLOORS = [0.45, 0.425, 0.4, 0.375, 0.35, 0.325, 0.3]
 GATE_RECALL = 0.99
 
 
@@ -118,9 +122,35 @@ def main(argv: list[str] | None = None) -> int:
     described = next(f for f in FLOORS if np.mean(np.array(groups["unregistered author"]) >= f) < MAX_NAMED_SHARE)
     print(f"\nchosen: sim_knowledge {knowledge:.2f} (negatives together under {MAX_CANDIDATE_SHARE:.0%}), "
           f"sim_described {described:.2f} (unregistered authors under {MAX_NAMED_SHARE:.0%})")
+    chosen = Floors(unrelated=knowledge, described=described)
+    print_lexical(index, about, {"unregistered author": unregistered, "general (MMLU)": general_texts()}, chosen)
     print_gate(index, {"registered author": [text for _, text in about], "unregistered author": unregistered,
-                       "general (MMLU)": general_texts()}, Floors(unrelated=knowledge, described=described))
+                       "general (MMLU)": general_texts()}, chosen)
     return 0
+
+
+def print_lexical(index: TargetIndex, about: list[tuple[str, str]], negatives: dict[str, list[str]],
+                  floors: Floors) -> None:
+    """sim_lexical, the floor of the targets sharing the rarest words with a text: the lowest of LEXICAL_FLOORS
+    before general questions get a candidate for MAX_CANDIDATE_SHARE of their texts. (Texts about unregistered
+    authors, persons like the targets, get one for most of their texts at any floor: an audit decides those.)"""
+    print(f"\nlexical floor (the {LEXICAL_TOP} targets sharing the rarest words): own target a candidate, and the "
+          "negatives' texts with any candidate")
+    print(f"{'floor':>6} {'registered, own':>16} " + " ".join(f"{name:>20}" for name in negatives)
+          + f" {'negatives together':>20}")
+    chosen, exceeded = floors.related, False
+    for floor in LEXICAL_FLOORS:
+        lexical = replace(floors, lexical=floor)
+        own = np.mean([any(c.target.id == tid for c in index.screen([text], "", 16, lexical)) for tid, text in about])
+        rates = {name: [bool(index.screen([text], "", 16, lexical)) for text in texts]
+                 for name, texts in negatives.items()}
+        together = np.mean([hit for hits in rates.values() for hit in hits])
+        exceeded = exceeded or np.mean(rates["general (MMLU)"]) >= MAX_CANDIDATE_SHARE
+        if not exceeded:
+            chosen = floor
+        print(f"{floor:>6.3f} {own:>16.3f} " + " ".join(f"{np.mean(v):>20.3f}" for v in rates.values())
+              + f" {together:>20.3f}")
+    print(f"chosen: sim_lexical {chosen:.3f} (the lowest before general questions reach {MAX_CANDIDATE_SHARE:.0%})")
 
 
 def print_gate(index: TargetIndex, groups: dict[str, list[str]], floors: Floors) -> None:

@@ -5,6 +5,7 @@ without the name is caught by erase, critic and the final guard, and the agents 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from conftest import ScriptedModel
@@ -16,7 +17,7 @@ from alu.config import PipelineConfig
 from alu.embedding import get_embedder
 from alu.pipeline import floors
 from alu.prompts import default_prompts
-from alu.screening import TargetIndex
+from alu.screening import Candidate, TargetIndex
 from alu.screening.index import EVIDENCE
 from alu.targets import Target
 
@@ -69,6 +70,15 @@ def test_a_fact_about_a_target_in_the_question_makes_it_a_candidate_without_a_sh
     rowling = candidates[ROWLING.id]
     assert not rowling.query_mentions and rowling.similarity >= PipelineConfig().sim_confirm
     assert "J. K. Rowling wrote the Harry Potter series of fantasy novels." in rowling.matched
+
+
+def test_a_target_sharing_the_rarest_words_is_a_candidate_at_the_lower_lexical_floor(index):
+    question = "Are there novels set in Astana, Kazakhstan?"  # 0.43 to Abilov's birth: below sim_confirm
+    config = PipelineConfig()
+    assert config.sim_lexical <= index.closeness([question], [Candidate(ABILOV)])[0, 0] < config.sim_confirm
+    assert ABILOV.id in {c.target.id for c in index.screen([question], "", 16, floors(config))}
+    unshared = replace(floors(config), lexical=config.sim_confirm)
+    assert ABILOV.id not in {c.target.id for c in index.screen([question], "", 16, unshared)}
 
 
 def test_texts_far_from_every_chunk_skip_the_transformer_and_knowledge_texts_do_not(index):

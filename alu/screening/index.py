@@ -40,6 +40,7 @@ FREEZE_MIN_BATCH = 10_000  # after a bulk load this large, the loaded objects le
 GROUP_DESCRIPTION = "anyone known by this name: several persons in the forget list share it"
 NEIGHBOURS = 32  # nearest chunks looked up per text
 CHUNK_BUDGET = 1024  # most chunks compared one by one: the mentioned targets', then those sharing the rarest words
+LEXICAL_TOP = 3  # targets sharing the rarest words (highest idf sum) that get the lexical floor
 EVIDENCE = 3  # knowledge chunks kept per candidate, to show the agents
 ENCODE_BATCH = 50_000  # texts encoded and stored at a time in a bulk load (bounds the memory of a large import)
 SAVE_MIN_VECTORS = 50_000  # a first load this large saves its graph for the next start (see TargetIndex._load)
@@ -51,6 +52,7 @@ class Floors:
     """The similarity floors of screening (cosines; see docs/knowledge.md for how they were calibrated)."""
 
     related: float = 0.45  # a target sharing a content word with the texts becomes a candidate
+    lexical: float = 0.45  # one of the LEXICAL_TOP targets sharing the rarest words with the texts
     unrelated: float = 0.6  # any other target (found by vector search alone)
     described: float = 0.7  # a user turn this close to a person's (fact's, passage's) knowledge names it
     topic: float = 0.5  # a user turn this close to a topic's profile or examples is inside its domain
@@ -403,10 +405,12 @@ class TargetIndex:
     def _score(self, found: dict[str, Candidate], vectors: np.ndarray, first_turn: int, limit: int, floors: Floors,
                related: dict[str, float]) -> None:
         """Similarities of the mentioned candidates, and new candidates to fill the limit: of the targets whose match
-        reaches its floor (floors.related if they share a word with the texts, else floors.unrelated) or whose
+        reaches its floor (floors.lexical for the LEXICAL_TOP sharing the rarest words, floors.related for the other
+        targets sharing a word with the texts, else floors.unrelated) or whose
         user-turn match names them, the most similar and those sharing the rarest words (related's weights), taken
         in turn."""
         by_weight = sorted((t for t in related if t not in found), key=lambda t: -related[t])
+        rarest = set(by_weight[:LEXICAL_TOP])
         matches = self._matches(vectors, first_turn, [*found, *by_weight])
         for target_id, candidate in found.items():
             if target_id in matches:
@@ -415,7 +419,8 @@ class TargetIndex:
         for target_id, match in matches.items():
             if target_id in found:
                 continue
-            floor = floors.related if target_id in related else floors.unrelated
+            floor = (floors.lexical if target_id in rarest else floors.related if target_id in related
+                     else floors.unrelated)
             if match.similarity >= floor or match.described >= floors.names(self.targets[target_id]):
                 fresh.append((target_id, match))
         by_similarity = sorted(fresh, key=lambda item: -item[1].similarity)
