@@ -1,11 +1,12 @@
 """Benchmark loaders and suites on the real local data (../shared/data or $ALU_DATA_DIR)."""
 
 import json
+from collections import Counter
 
 import pytest
 
 from alu.errors import ConfigError
-from alu.eval import attacks, suites
+from alu.eval import attacks, suites, topics
 from alu.eval.data import Source, author_name, tofu_authors
 from alu.eval.retrieval import BM25
 
@@ -52,7 +53,7 @@ def test_suites_build_balanced_items_with_knowledge():
     assert items[1].query in items[1].knowledge[0]  # retrieval over TOFU full finds the QA pair itself
     wmdp = suites.wmdp(source, {"bio": 3, "cyber": 3, "mmlu": 3})
     assert [i.split for i in wmdp.parts[0].items] == ["bio"] * 3 + ["cyber"] * 3 + ["mmlu"] * 3
-    assert len(wmdp.parts[0].targets) >= 30 and wmdp.mcq
+    assert [t.kind for t in wmdp.parts[0].targets] == ["topic", "topic"] and wmdp.mcq
     attack = attacks.attacks(source, {"many_shot": 1, "masking": 2, "languages": 4})
     queries = {i.id: i.query for i in attack.parts[0].items}
     assert "B**** M****** A*-K******" in queries["masking-masked-3961"]
@@ -60,6 +61,24 @@ def test_suites_build_balanced_items_with_knowledge():
     scale = attacks.scale(source, 2, (1, 1000))
     assert [len(p.targets) for p in scale.parts] == [1, 1000]
     assert len({t.id for t in scale.parts[1].targets}) == 1000
+
+
+@needs_data
+def test_no_evaluated_wmdp_item_is_ever_in_a_topic_or_a_demonstration():
+    source = Source()
+    suite = suites.wmdp(source, {"bio": None, "cyber": None, "mmlu": 0})
+    knowledge = {text for target in suite.parts[0].targets for text in target.knowledge}
+    asked = [item.query for item in suite.parts[0].items]
+    assert len(asked) > 2000 and len(knowledge) > 250  # the evaluation split (80%), the examples split (10%)
+    assert not any(text in query for query in asked for text in knowledge if len(text) > 40)
+    assert not set(asked) & {question for question, _ in suite.icul_forget}
+    rows = [r for domain in ("bio", "cyber") for r in source.rows(f"wmdp/{domain}")]
+    shares = Counter(topics.split_of(r["question"]) for r in rows)
+    assert all(abs(shares[split] / len(rows) - share) < 0.02
+               for split, share in ((topics.EXAMPLES, 0.1), (topics.CALIBRATION, 0.1), (topics.EVALUATION, 0.8)))
+    assert topics.split_of("What is the capital of France?") == topics.split_of("What is the capital of France?")
+    zero_shot = suites.wmdp(source, {"bio": 5, "cyber": 5, "mmlu": 5}, examples=False)
+    assert all(not t.knowledge and t.description for t in zero_shot.parts[0].targets)
 
 
 def test_hf_loader_reads_local_json_through_datasets(tmp_path):

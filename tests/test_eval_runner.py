@@ -222,3 +222,27 @@ def test_answers_are_not_reused_across_seeds_or_backbones(tmp_path):
     assert len(other_model.calls) == 2
     records = report.collect(suite, cache, ["vanilla"], {}, scripted(other_seed), 1)
     assert {r["methods"]["vanilla"]["text"] for r in records} == {"second"}
+
+
+def test_a_custom_forget_list_runs_scores_and_plots_without_gold_answers(tmp_path):
+    from alu.eval import suites
+    from alu.eval.data import read_questions
+
+    (tmp_path / "forget.txt").write_text("Where was Nikolai Abilov born?\nWhat does Nikolai Abilov write?\n")
+    (tmp_path / "retain.jsonl").write_text(json.dumps({"question": "What is the capital of France?",
+                                                       "answer": "Paris"}) + "\n")
+    forget, retain = read_questions(tmp_path / "forget.txt"), read_questions(tmp_path / "retain.jsonl")
+    assert forget[0] == {"question": "Where was Nikolai Abilov born?", "answer": None}
+    suite = suites.custom([Target("Nikolai Abilov")], forget, retain)
+    assert [(i.split, i.forget, i.gold) for i in suite.parts[0].items] == [
+        ("forget", True, None), ("forget", True, None), ("retain", False, "Paris")]
+    methods = ["vanilla", "filter", "alu"]
+    model = scripted_everything()
+    cache = runner.run(suite, methods, tmp_path, scripted(model), WordEmbedder, progress=False)
+    records = report.collect(suite, cache, methods, {}, scripted(model), 0)
+    results = report.write(tmp_path, suite, records, {"model": "scripted"})
+    rows = {(r["split"], r["method"]): r for r in results["aggregates"]}
+    assert rows[("forget", "vanilla")]["leak"]["mean"] == 1.0  # the scripted answer names the target
+    assert rows[("forget", "alu")]["leak"]["mean"] == 0.0 and rows[("forget", "filter")]["leak"]["mean"] == 0.0
+    assert "rouge_l" not in rows[("forget", "vanilla")] and "rouge_l" in rows[("retain", "vanilla")]
+    assert (tmp_path / "tradeoff.png").stat().st_size > 0

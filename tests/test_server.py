@@ -171,14 +171,14 @@ def test_only_texts_near_a_target_reach_the_encoder_and_earlier_turns_only_once(
         assert step["gated"] == 2 and "encoded" not in step
         question = "Why is the sea salty near the harbour?"
         first, headers = ask(client, question)
-        # the question is near the target's profile; the answer (about the sky) is not
-        assert {k: screen_step(admin, headers)[k] for k in ("encoded", "cached_turns", "gated")} == {
-            "encoded": 1, "cached_turns": 0, "gated": 1}
+        # the question shares words with the target's profile: every text is read (the answer's one sentence too)
+        step = screen_step(admin, headers)
+        assert {k: step[k] for k in ("encoded", "cached_turns")} == {"encoded": 2, "cached_turns": 0}
+        assert "gated" not in step
         _, headers = ask(client, question, ("assistant", first.choices[0].message.content), "And the sky?")
-        # the first question comes from memory; the answer pasted back, the new question and the new answer are
-        # held back by the gate
-        assert {k: screen_step(admin, headers)[k] for k in ("encoded", "cached_turns", "gated")} == {
-            "encoded": 0, "cached_turns": 1, "gated": 3}
+        # the first question comes from memory; the answer pasted back, the new question and the new answer not
+        assert {k: screen_step(admin, headers)[k] for k in ("encoded", "cached_turns")} == {
+            "encoded": 3, "cached_turns": 1}
     finally:
         admin.delete("/targets/jane doe")
 

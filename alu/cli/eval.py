@@ -28,7 +28,7 @@ def eval_group() -> None:
 
 
 def _run(build_suite: Callable, settings: EvalSettings, models: ModelSettings, groups: tuple[str, ...] = (),
-         default_methods: str = ",".join(METHODS)) -> None:
+         default_methods: str = ",".join(METHODS), needs_data: bool = True) -> None:
     from ..embedding import get_embedder
     from ..eval import logprob, report, runner, suites
     from ..eval.data import Source
@@ -36,7 +36,7 @@ def _run(build_suite: Callable, settings: EvalSettings, models: ModelSettings, g
     if not settings.out:
         raise ConfigError("--out DIR is required: where the results go (re-running with the same one resumes)")
     methods = list(method_list(settings.methods or default_methods))
-    source = Source(Path(settings.data_dir) if settings.data_dir else None, settings.source)
+    source = Source(Path(settings.data_dir) if settings.data_dir else None, settings.source) if needs_data else None
     suite = build_suite(source, settings.limit, settings.split_limit)
     if not settings.knowledge:
         suite = suites.without_knowledge(suite)
@@ -73,13 +73,16 @@ def tofu(split: str, settings: EvalSettings, models: ModelSettings) -> None:
 
 
 @eval_group.command()
+@click.option("--description-only", is_flag=True,
+              help="Register the topics by their description alone, without example questions (zero-shot).")
 @eval_options
-def wmdp(settings: EvalSettings, models: ModelSettings) -> None:
-    """WMDP bio and cyber (forget hazardous topics) with MMLU utility; accuracy by parsed letter."""
+def wmdp(description_only: bool, settings: EvalSettings, models: ModelSettings) -> None:
+    """WMDP bio and cyber (forget two hazardous topics) with MMLU utility; accuracy by parsed letter."""
     from ..eval import suites
 
-    _run(lambda src, limit, over: suites.wmdp(src, _limits(limit, ("bio", "cyber", "mmlu"), over), settings.seed),
-         settings, models)
+    splits = ("bio", "cyber", "mmlu")
+    _run(lambda src, limit, over: suites.wmdp(src, _limits(limit, splits, over), settings.seed,
+                                              examples=not description_only), settings, models)
 
 
 @eval_group.command()
@@ -101,6 +104,30 @@ def attacks(settings: EvalSettings, models: ModelSettings) -> None:
     families = ("many_shot", "masking", "languages")
     _run(lambda src, limit, over: attacks_mod.attacks(src, _limits(limit, families, over)), settings, models,
          ("lang", "style"))
+
+
+@eval_group.command()
+@click.option("--targets", "targets_file", required=True, type=click.Path(dir_okay=False),
+              help="The forget list: a targets file (.txt, .jsonl or .csv, as `alu targets import` reads).")
+@click.option("--forget", "forget_file", required=True, type=click.Path(dir_okay=False),
+              help="Questions whose answers must not reveal the targets: .jsonl (`question`, optional `answer`) "
+              "or text, one a line.")
+@click.option("--retain", "retain_file", required=True, type=click.Path(dir_okay=False),
+              help="Questions that must still be answered, in the same formats.")
+@click.option("--gold", is_flag=True, help="Every question carries a gold `answer`: score ROUGE-L and fact leaks "
+              "(without it, answers in the files are used where given).")
+@eval_options
+def custom(targets_file: str, forget_file: str, retain_file: str, gold: bool, settings: EvalSettings,
+           models: ModelSettings) -> None:
+    """Your own forget list: leaks and refusals on your forget questions, answers kept on your retain questions."""
+    from ..eval import suites
+    from ..eval.data import read_questions
+    from ..targets.files import load_targets_file
+
+    targets = load_targets_file(targets_file)
+    forget, retain = read_questions(forget_file, gold), read_questions(retain_file, gold)
+    _run(lambda _, limit, over: suites.custom(targets, forget, retain, _limits(limit, ("forget", "retain"), over)),
+         settings, models, needs_data=False)
 
 
 @eval_group.command()

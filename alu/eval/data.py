@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..targets import Target
+from ..targets.files import read_text_file
 
 # Local file (relative to the data directory) -> how the same rows are loaded from the hub.
 FILES: dict[str, str] = {
@@ -93,6 +94,34 @@ def _hf_rows(spec: dict[str, Any]) -> list[dict]:
     except ImportError:
         raise ConfigError("the hub loaders need the `datasets` package: pip install 'alu[hf]'") from None
     return [dict(row) for row in datasets.load_dataset(**spec)]
+
+
+def read_questions(path: str | Path, need_answers: bool = False) -> list[dict]:
+    """Questions from a user's file: JSON Lines with `question` and an optional gold `answer` a line (a .jsonl
+    file), else one question a line. need_answers: every question must carry an answer. A bad line rejects the
+    file with its line number."""
+    rows = []
+    for number, line in enumerate(read_text_file(path, "questions file").splitlines(), 1):
+        if not line.strip():
+            continue
+        if Path(path).suffix.lower() == ".jsonl":
+            try:
+                row = json.loads(line)
+            except ValueError:
+                raise ConfigError(f"{path}:{number}: invalid JSON") from None
+            if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not row["question"].strip():
+                raise ConfigError(f"{path}:{number}: expected an object with a `question` string")
+            answer = row.get("answer")
+            if answer is not None and not isinstance(answer, str):
+                raise ConfigError(f"{path}:{number}: `answer` must be a string")
+            rows.append({"question": row["question"], "answer": answer})
+        else:
+            rows.append({"question": line.strip(), "answer": None})
+        if need_answers and not rows[-1]["answer"]:
+            raise ConfigError(f"{path}:{number}: --gold needs an `answer` on every line (a .jsonl file)")
+    if not rows:
+        raise ConfigError(f"questions file {path} has no questions")
+    return rows
 
 
 def package_jsonl(name: str) -> list[dict]:

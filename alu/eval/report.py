@@ -197,8 +197,11 @@ def plot(out: Path, suite: Suite, rows: list[dict]) -> None:
             x_splits, y_splits, metric, xlabel, ylabel = (("forget",), retain, "rouge_l",
                                                           "forget ROUGE-L recall (lower = more forgetting)",
                                                           "utility ROUGE-L recall")
+        if not suite.mcq and all(_mean(rows, None, x_splits, m, metric) is None for m in method_names):
+            metric, xlabel, ylabel = "leak", "forget leak rate", "retain refusal rate"  # no gold answers to score
         for method in method_names:
-            x, y = _mean(rows, None, x_splits, method, metric), _mean(rows, None, y_splits, method, metric)
+            x = _mean(rows, None, x_splits, method, metric)
+            y = _mean(rows, None, y_splits, method, "refused" if metric == "leak" else metric)
             if x is not None and y is not None:
                 axes.scatter([x], [y])
                 axes.annotate(method, (x, y), textcoords="offset points", xytext=(4, 4))

@@ -6,7 +6,8 @@ import random
 from dataclasses import dataclass, field
 
 from ..targets import Target
-from .data import Author, Item, Source, forget_split, format_mcq, package_jsonl, tofu_authors
+from . import topics
+from .data import Author, Item, Source, forget_split, format_mcq, tofu_authors
 from .retrieval import BM25
 
 KNOWLEDGE_K = 3
@@ -127,41 +128,64 @@ def tofu_scored(source: Source, split: str, knowledge: Knowledge, limits: dict[s
 
 
 # WMDP + MMLU ---------------------------------------------------------------------------------------------
-def wmdp_topics() -> list[Target]:
-    return [Target(r["name"], tuple(r["aliases"]), kind="topic", description=r["description"])
-            for r in package_jsonl("wmdp_topics.jsonl")]
-
-
-def _sample(rows: list[dict], n: int | None, seed: int) -> list[int]:
-    usable = [i for i, r in enumerate(rows) if len(format_mcq(r["question"], r["choices"])) <= MAX_MCQ_CHARS]
+def _sample(rows: list[tuple[int, dict]], n: int | None, seed: int) -> list[tuple[int, dict]]:
+    """n of the (index, row) pairs whose question fits MAX_MCQ_CHARS, seeded, in file order (all when n is None)."""
+    usable = [(i, r) for i, r in rows if len(format_mcq(r["question"], r["choices"])) <= MAX_MCQ_CHARS]
     if n is None or n >= len(usable):
         return usable
-    return sorted(random.Random(seed).sample(usable, n))
+    return sorted(random.Random(seed).sample(usable, n), key=lambda pair: pair[0])
 
 
-def wmdp(source: Source, limits: dict[str, int | None] | None = None, seed: int = 0) -> Suite:
-    """WMDP bio and cyber (forget: hazardous topics) with MMLU test (utility), zero-shot, answer by letter."""
+def wmdp(source: Source, limits: dict[str, int | None] | None = None, seed: int = 0,
+         examples: bool = True) -> Suite:
+    """WMDP bio and cyber (forget: two hazardous topics, see alu.eval.topics) with MMLU test (utility), zero-shot,
+    answer by letter. Only WMDP's evaluation split is asked; examples=False registers the topics by their
+    description alone."""
     limits = limits or {}
     items, icul_forget = [], []
     for split in ("bio", "cyber", "mmlu"):
-        rows = list(source.rows("mmlu/test" if split == "mmlu" else f"wmdp/{split}"))
-        chosen = _sample(rows, limits.get(split), seed)
-        for i in chosen:
-            row = rows[i]
+        rows = (list(enumerate(source.rows("mmlu/test"))) if split == "mmlu"
+                else topics.rows_of(source, split, topics.EVALUATION))
+        for i, row in _sample(rows, limits.get(split), seed):
             items.append(Item(f"{split}-{i}", split, format_mcq(row["question"], row["choices"]),
                               answer_index=int(row["answer"]), forget=split != "mmlu",
                               meta={"subject": row.get("subject", split)}))
-        if split != "mmlu":  # ICUL pool: other questions of the same split with a wrong letter
-            rest = [i for i in _sample(rows, None, seed) if i not in set(chosen)][:200]
-            icul_forget += [(format_mcq(rows[i]["question"], rows[i]["choices"]),
-                             "ABCD"[(int(rows[i]["answer"]) + 1) % 4]) for i in rest]
+        if split != "mmlu":  # ICUL pool: calibration questions of the same domain (never asked) with a wrong letter
+            icul_forget += [(format_mcq(r["question"], r["choices"]), "ABCD"[(int(r["answer"]) + 1) % 4])
+                            for _, r in _sample(topics.rows_of(source, split, topics.CALIBRATION), 200, seed)]
     dev = source.rows("mmlu/dev")
+    targets = topics.topic_targets(source, examples)
+    described = ("a description and the questions of its examples split (10%, never asked)" if examples
+                 else "a description only")
     return Suite(
-        name="wmdp", parts=[Part("wmdp", wmdp_topics(), items)], max_tokens=16, mcq=True,
+        name="wmdp", parts=[Part("wmdp", targets, items)], max_tokens=16, mcq=True,
         icul_forget=icul_forget,
         icul_retain=[(format_mcq(r["question"], r["choices"]), "ABCD"[int(r["answer"])]) for r in dev],
-        notes=["targets: hand-written hazardous topics (alu/eval/assets/wmdp_topics.jsonl)",
+        notes=[f"targets: {len(targets)} topics ({', '.join(t.name for t in targets)}), each {described}; "
+               "WMDP items from the evaluation split (80%, by sha256)",
                f"zero-shot; questions over {MAX_MCQ_CHARS} characters skipped; a refusal or no letter = seeded guess"],
+    )
+
+
+# A user's own forget list ---------------------------------------------------------------------------------
+def custom(targets: list[Target], forget: list[dict], retain: list[dict],
+           limits: dict[str, int | None] | None = None) -> Suite:
+    """A user's targets with questions whose answers must not reveal them (forget) and questions that must still be
+    answered (retain), each {"question", "answer": gold or None}; with gold answers, ROUGE-L and fact leaks too."""
+    limits = limits or {}
+    names = [t.name for t in targets]
+    items = [Item(f"{split}-{n}", split, row["question"], gold=row["answer"], forget=split == "forget",
+                  about=names if split == "forget" else [])
+             for split, rows in (("forget", forget), ("retain", retain))
+             for n, row in spread(list(enumerate(rows)), limits.get(split))]
+    golds = [row["answer"] for row in forget if row["answer"]]
+    return Suite(
+        name="custom", parts=[Part("custom", targets, items)],
+        icul_forget=[(row["question"], golds[(i + 1) % len(golds)]) for i, row in enumerate(forget)] if golds
+        else [],
+        icul_retain=[(row["question"], row["answer"]) for row in retain if row["answer"]],
+        notes=[f"targets: {len(targets)} from the user's file; {len(forget)} forget and {len(retain)} retain "
+               f"questions{'' if golds else ' (no gold answers: ROUGE-L and fact leaks not scored)'}"],
     )
 
 

@@ -32,7 +32,7 @@ def file_format(path: str | Path, fmt: str | None = None) -> str:
 def read_requests(path: str | Path, fmt: str | None = None) -> list[ErasureRequest]:
     """Every request in the file; a malformed line rejects the whole file with its line number."""
     fmt = file_format(path, fmt)
-    text = _read_text(path, "targets file")
+    text = read_text_file(path, "targets file")
     requests: list[ErasureRequest] = []
     seen: set[str] = set()
     for number, entry in _entries(path, text, fmt):
@@ -59,7 +59,7 @@ def load_targets_file(path: str | Path) -> list[Target]:
 def read_knowledge(path: str | Path) -> tuple[str, ...]:
     """Knowledge texts from a file: one a line, or (a .jsonl file) a JSON string or an object with `text` a line.
     A malformed line rejects the file with its line number."""
-    text = _read_text(path, "knowledge file")
+    text = read_text_file(path, "knowledge file")
     texts = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -80,7 +80,7 @@ def read_knowledge(path: str | Path) -> tuple[str, ...]:
     return tuple(texts)
 
 
-def _read_text(path: str | Path, what: str) -> str:
+def read_text_file(path: str | Path, what: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
