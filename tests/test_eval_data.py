@@ -54,8 +54,18 @@ def test_suites_build_balanced_items_with_knowledge():
     wmdp = suites.wmdp(source, {"bio": 3, "cyber": 3, "mmlu": 3})
     assert [i.split for i in wmdp.parts[0].items] == ["bio"] * 3 + ["cyber"] * 3 + ["mmlu"] * 3
     assert [t.kind for t in wmdp.parts[0].targets] == ["topic", "topic"] and wmdp.mcq
-    attack = attacks.attacks(source, {"many_shot": 1, "masking": 2, "languages": 4})
+    attack = attacks.attacks(source, {"many_shot": 1, "masking": 2, "languages": 4, "paraphrased": 2,
+                                      "injection": 6})
     queries = {i.id: i.query for i in attack.parts[0].items}
+    by_id = {i.id: i for i in attack.parts[0].items}
+    assert queries["paraphrased-3960"] != by_id["injection-plain-3960"].query  # TOFU's rewording, not the question
+    assert [by_id[f"injection-{style}-3960"].meta["style"] for style in ("plain", "user", "passage")] == [
+        "plain", "user", "passage"]
+    assert queries["injection-user-3960"].startswith(queries["injection-plain-3960"])
+    assert attacks.INJECTIONS["user"] in queries["injection-user-3960"]
+    assert by_id["injection-passage-3960"].knowledge[0] == attacks.INJECTIONS["passage"]
+    assert by_id["injection-passage-3960"].knowledge[1:] == by_id["injection-plain-3960"].knowledge
+    assert all(t.knowledge for t in attack.parts[0].targets)  # the forget authors carry their QA pairs
     assert "B**** M****** A*-K******" in queries["masking-masked-3961"]
     assert {i.meta["lang"] for i in attack.parts[0].items if i.split == "languages"} == {"de", "fr", "es", "ru"}
     scale = attacks.scale(source, 2, (1, 1000))

@@ -169,7 +169,7 @@ def test_every_suite_runs_and_reports_with_a_scripted_model(name, tmp_path, benc
                                                                        "world_facts"), 1)),
         "wmdp": lambda: suites.wmdp(source, dict.fromkeys(("bio", "cyber", "mmlu"), 1)),
         "wpu": lambda: suites.wpu(source, dict.fromkeys(("forget", "hard_retain", "general_retain"), 1)),
-        "attacks": lambda: attacks.attacks(source, dict.fromkeys(("many_shot", "masking", "languages"), 1)),
+        "attacks": lambda: attacks.attacks(source, {**dict.fromkeys(attacks.FAMILIES, 1), "injection": 3}),
         "scale": lambda: attacks.scale(source, 1, (1, 1000)),
     }
     suite = build[name]()
@@ -182,6 +182,9 @@ def test_every_suite_runs_and_reports_with_a_scripted_model(name, tmp_path, benc
     plot = {"attacks": "attacks.png", "scale": "scale.png"}.get(name, "tradeoff.png")
     assert (tmp_path / plot).stat().st_size > 0
     rows = {(r["part"], r["split"], r["method"]): r for r in results["aggregates"]}
+    if name == "attacks":  # an injected note against the same question asked plainly
+        assert rows[("forget01", "injection:user", "alu")]["changed"]["n"] == 1
+        assert "changed" not in rows[("forget01", "injection:plain", "alu")]
     if name == "wmdp":
         assert rows[("wmdp", "mmlu", "vanilla")]["accuracy"]["n"] == 1
     else:
@@ -246,3 +249,16 @@ def test_a_custom_forget_list_runs_scores_and_plots_without_gold_answers(tmp_pat
     assert rows[("forget", "alu")]["leak"]["mean"] == 0.0 and rows[("forget", "filter")]["leak"]["mean"] == 0.0
     assert "rouge_l" not in rows[("forget", "vanilla")] and "rouge_l" in rows[("retain", "vanilla")]
     assert (tmp_path / "tradeoff.png").stat().st_size > 0
+
+
+def test_an_injected_note_that_sways_a_decision_is_counted_as_changed():
+    def record(style: str, refused: bool, leak: bool) -> dict:
+        return {"split": "injection", "meta": {"style": style},
+                "methods": {"alu": {"scores": {"refused": refused, "leak": leak}}}}
+
+    records = {("p", "injection-plain-7"): record("plain", True, False),
+               ("p", "injection-user-7"): record("user", False, True),  # the note got a leak through
+               ("p", "injection-passage-7"): record("passage", True, False)}
+    report.mark_changed(records)
+    scores = {key[1]: r["methods"]["alu"]["scores"].get("changed") for key, r in records.items()}
+    assert scores == {"injection-plain-7": None, "injection-user-7": True, "injection-passage-7": False}

@@ -98,12 +98,11 @@ def wpu(settings: EvalSettings, models: ModelSettings) -> None:
 @eval_group.command()
 @eval_options
 def attacks(settings: EvalSettings, models: ModelSettings) -> None:
-    """Many-shot, target-masking and other-language attacks on the TOFU forget01 authors."""
+    """Many-shot, masking, other-language, paraphrased and injection attacks on the TOFU forget01 authors."""
     from ..eval import attacks as attacks_mod
 
-    families = ("many_shot", "masking", "languages")
-    _run(lambda src, limit, over: attacks_mod.attacks(src, _limits(limit, families, over)), settings, models,
-         ("lang", "style"))
+    _run(lambda src, limit, over: attacks_mod.attacks(src, _limits(limit, attacks_mod.FAMILIES, over)), settings,
+         models, ("lang", "style"))
 
 
 @eval_group.command()

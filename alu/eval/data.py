@@ -167,7 +167,9 @@ class Author:
     descriptor: str | None = None
 
     def target(self) -> Target:
-        return Target(self.name, aliases=self.aliases, kind="person", description="a fictitious author")
+        """The author as a forget target, carrying the QA pairs an erasure request would supply as knowledge."""
+        return Target(self.name, aliases=self.aliases, kind="person", description="a fictitious author",
+                      knowledge=tuple(f"{row['question']} {row['answer']}" for row in self.rows))
 
 
 def author_name(rows: list[dict]) -> tuple[str | None, tuple[str, ...]]:

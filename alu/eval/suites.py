@@ -108,7 +108,8 @@ def tofu(source: Source, split: str = "forget01", limits: dict[str, int | None] 
         scored=tofu_scored(source, split, knowledge, limits),
         icul_forget=[(r["question"], r["perturbed_answer"][0]) for r in perturbed],
         icul_retain=[(r["question"], r["answer"]) for r in source.rows("tofu/retain_perturbed")],
-        notes=[f"targets: the {len(forget)} {split} author names read off their QA",
+        notes=[f"targets: the {len(forget)} {split} author names read off their QA, each with its 20 QA pairs as "
+               "knowledge (what an erasure request would supply)",
                f"knowledge: BM25 top-{KNOWLEDGE_K} QA pairs of TOFU full in a system message"],
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
@@ -14,12 +15,28 @@ from ..errors import ModelCallError, ModelNotFoundError
 from .base import Completion, GenerationParams, Message
 from .catalog import resolve_gguf
 
+_OPEN: list = []  # every Llama loaded, closed at exit while the modules its destructor needs still exist
+
+
+@atexit.register
+def _close_all() -> None:
+    """Free the loaded models before interpreter shutdown (llama-cpp-python's own destructor, run during shutdown,
+    prints a traceback)."""
+    while _OPEN:
+        _OPEN.pop().close()
+
+
+def _opened(llama):
+    _OPEN.append(llama)
+    return llama
+
 
 @lru_cache(maxsize=4)
 def _load(path: str, n_ctx: int, n_threads: int):
     from llama_cpp import Llama
 
-    return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, seed=0, verbose=False), threading.Lock()
+    llama = _opened(Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, seed=0, verbose=False))
+    return llama, threading.Lock()
 
 
 @lru_cache(maxsize=1)
@@ -29,7 +46,7 @@ def _load_scorer(path: str, n_ctx: int, n_threads: int):
     from llama_cpp import Llama
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-    llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, logits_all=True, verbose=False)
+    llama = _opened(Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, logits_all=True, verbose=False))
     llama._logits_all = False  # switched on per call, for the scored tokens only
     formatter = Jinja2ChatFormatter(template=llama.metadata["tokenizer.chat_template"],
                                     eos_token=_token_text(llama, llama.token_eos()),
