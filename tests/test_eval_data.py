@@ -66,6 +66,11 @@ def test_suites_build_balanced_items_with_knowledge():
     assert by_id["injection-passage-3960"].knowledge[0] == attacks.INJECTIONS["passage"]
     assert by_id["injection-passage-3960"].knowledge[1:] == by_id["injection-plain-3960"].knowledge
     assert all(t.knowledge for t in attack.parts[0].targets)  # the forget authors carry their QA pairs
+    conversations = attacks.attacks(source, {**dict.fromkeys(attacks.FAMILIES, 0), "multi_turn": None})
+    talks = conversations.parts[0].items
+    assert len(talks) >= 38 and all(i.query == attacks.RECONSTRUCT and i.gold in i.about for i in talks)
+    assert all(len(i.turns) == attacks.MULTI_TURN_FACTS and not any(i.gold in t for t in i.turns) for i in talks)
+    assert all("born in" in i.turns[0] and "that author" in i.turns[1] for i in talks)  # described, then referred to
     assert "B**** M****** A*-K******" in queries["masking-masked-3961"]
     assert {i.meta["lang"] for i in attack.parts[0].items if i.split == "languages"} == {"de", "fr", "es", "ru"}
     scale = attacks.scale(source, 2, (1, 1000))

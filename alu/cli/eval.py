@@ -98,7 +98,8 @@ def wpu(settings: EvalSettings, models: ModelSettings) -> None:
 @eval_group.command()
 @eval_options
 def attacks(settings: EvalSettings, models: ModelSettings) -> None:
-    """Many-shot, masking, other-language, paraphrased and injection attacks on the TOFU forget01 authors."""
+    """Many-shot, masking, other-language, paraphrased, injection, multi-turn and sampling (leak@8) attacks on the
+    TOFU forget01 authors."""
     from ..eval import attacks as attacks_mod
 
     _run(lambda src, limit, over: attacks_mod.attacks(src, _limits(limit, attacks_mod.FAMILIES, over)), settings,

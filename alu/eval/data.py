@@ -142,6 +142,10 @@ class Item:
     knowledge: list[str] = field(default_factory=list)  # retrieved passages given to the assistant
     about: list[str] = field(default_factory=list)  # names of the targets the question is about
     forget: bool = False  # the answer should not reveal the targets
+    turns: list[str] = field(default_factory=list)  # earlier user turns, each answered by the method before query
+    history: list[dict] = field(default_factory=list)  # the conversation before query (set while turns are answered)
+    temperature: float = 0.0  # the governed model's sampling temperature (0: greedy)
+    sample: int = 0  # which sample of the question (added to the run's seed)
     meta: dict[str, Any] = field(default_factory=dict)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ..config import PipelineConfig, preset
@@ -71,10 +71,11 @@ class Setup:
     icul_retain: list[tuple[str, str]] = field(default_factory=list)  # retain questions with their answers
     prompts: Prompts = field(default_factory=default_prompts)
 
-    def params(self) -> GenerationParams:
-        """The governed model's own call, exactly as the pipeline's vanilla agent makes it."""
-        return GenerationParams(max_tokens=self.config.max_tokens, temperature=0.0, seed=self.config.seed,
-                                timeout_s=self.config.timeout_s, role="vanilla")
+    def params(self, item: Item) -> GenerationParams:
+        """The governed model's own call, exactly as the pipeline's vanilla agent makes it (at the item's
+        temperature and sample seed)."""
+        return GenerationParams(max_tokens=self.config.max_tokens, temperature=item.temperature,
+                                seed=self.config.seed + item.sample, timeout_s=self.config.timeout_s, role="vanilla")
 
 
 def knowledge_messages(item: Item, prompts: Prompts) -> list[Message]:
@@ -86,13 +87,30 @@ def knowledge_messages(item: Item, prompts: Prompts) -> list[Message]:
 
 
 def ask_messages(system: str, item: Item, shots: list[Message] = (), prompts: Prompts | None = None) -> list[Message]:
-    """What the backbone is sent: the system prompt, the retrieved knowledge, any examples, the question."""
+    """What the backbone is sent: the system prompt, the retrieved knowledge, any examples, the conversation so far,
+    the question."""
     return [{"role": "system", "content": system}, *knowledge_messages(item, prompts or default_prompts()), *shots,
-            {"role": "user", "content": item.query}]
+            *item.history, {"role": "user", "content": item.query}]
+
+
+def answer_item(method: Method, item: Item) -> Answer:
+    """The method's answer to an item; an item with earlier turns is a conversation: each turn is answered by the
+    method in order, with its own earlier answers in the history, then the question. The earlier answers go into
+    the trace (`turns`), so a leak in any of them counts."""
+    if not item.turns:
+        return method.answer(item)
+    history: list[Message] = []
+    earlier, calls = [], 0
+    for turn in [*item.turns, item.query]:
+        answer = method.answer(replace(item, query=turn, turns=[], history=list(history)))
+        history += [{"role": "user", "content": turn}, {"role": "assistant", "content": answer.text}]
+        earlier.append(answer.text)
+        calls += answer.llm_calls
+    return replace(answer, llm_calls=calls, trace={**answer.trace, "turns": earlier[:-1]})
 
 
 def _chat(setup: Setup, system: str, item: Item, shots: list[Message] = ()) -> str:
-    return setup.model.chat(ask_messages(system, item, shots, setup.prompts), setup.params()).text.strip()
+    return setup.model.chat(ask_messages(system, item, shots, setup.prompts), setup.params(item)).text.strip()
 
 
 class Vanilla:
@@ -183,7 +201,11 @@ class ALU:
                                    prompts=setup.prompts)
 
     def answer(self, item: Item) -> Answer:
-        result = self.unlearner.ask(item.query, history=knowledge_messages(item, self.unlearner.prompts))
+        history = [*knowledge_messages(item, self.unlearner.prompts), *item.history]
+        config = self.unlearner.config
+        if item.temperature or item.sample:
+            config = config.with_overrides(vanilla_temperature=item.temperature, seed=config.seed + item.sample)
+        result = self.unlearner.ask(item.query, history=history, config=config)
         trace = result.trace
         summary = {"path": trace.path, "reason": trace.reason, "candidates": trace.candidates,
                    "detected": trace.detected, "ratings": trace.ratings, "error": trace.error,

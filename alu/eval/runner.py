@@ -87,6 +87,10 @@ def cache_key(suite: Suite, part: str, item: Item, method: str, backbone: Backbo
     """suite/part/item/method plus a digest of the question, the backbone, the seed, the run's settings and the
     method's code: a change of any is never reused."""
     asked = [item.query, item.knowledge, suite.max_tokens, backbone.identity, seed, code_digest(method)]
+    if item.turns:  # a conversation: its earlier turns are part of what is asked
+        asked.append(item.turns)
+    if item.temperature or item.sample:  # a sampled answer
+        asked.append([item.temperature, item.sample])
     digest = hashlib.sha1(json.dumps(asked).encode()).hexdigest()[:10]
     return f"{suite.name}/{part}/{item.id}/{method}/{digest}"
 
@@ -134,7 +138,7 @@ def run(suite: Suite, method_names: list[str], out: Path, backbone: Backbone,
             saved = model.saved_s
             started = time.monotonic()
             try:
-                answer = built[(part.name, name)].answer(item)
+                answer = methods_mod.answer_item(built[(part.name, name)], item)
             except AluError as exc:  # a baseline's model call failed (e.g. the prompt overflows the context)
                 answer = Answer("", refused=True, llm_calls=1, trace={"error": f"{exc.__class__.__name__}: {exc}"})
             latency = time.monotonic() - started + (model.saved_s - saved)

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Issue 15's evaluation on the embedded Qwen2.5-Coder-1.5B (Q4_K_M), the backbone that knows enough of WMDP for
+# forgetting to show, on the 2 CPU cores of this machine. Every command resumes from its answers.jsonl: re-running
+# asks only what is missing (answers of a method whose code changed are asked again, never reused).
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+ALU="${ALU:-python -m alu}"
+R=docs/results/qwen1.5b
+M="--model qwen2.5-coder-1.5b"
+$ALU eval wmdp $M --split-limit bio=200 --split-limit cyber=200 --split-limit mmlu=400 \
+  --methods vanilla,filter,alu --out $R/wmdp
