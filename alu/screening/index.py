@@ -3,10 +3,12 @@
 The index stays cheap at 100,000 targets: mentions are found through dictionaries (cost per text independent of
 the number of targets), and every target's profile and knowledge chunks live in one vector store (HNSW, see
 alu.screening.vectors), so adding or removing a target never rebuilds anything. Every sentence of the answer and
-every user turn is looked up there: a text about what a target is known for finds it whatever its wording. Targets
-that share a content word with the texts (profile_words: in their profile or knowledge, the rarest words first, at
-most ROW_BUDGET targets) are compared chunk by chunk at a lower floor: a shared rare word is evidence. Vectors come
-from a persistent cache keyed by the text's sha256, so a restart encodes only texts it has never seen.
+every user turn is looked up there (a text that names no target and shares no word with one only once a cheap
+static vector finds it near a chunk, see TargetIndex._gate): a text about what a target is known for finds it
+whatever its wording. Targets that share a content word with the texts (profile_words: in their profile or
+knowledge, the rarest words first, at most ROW_BUDGET targets) are compared chunk by chunk at a lower floor, the
+few sharing the rarest words at a lower one still: a shared rare word is evidence. Vectors come from a persistent
+cache keyed by the text's sha256, so a restart encodes only texts it has never seen.
 """
 
 from __future__ import annotations
@@ -333,10 +335,6 @@ class TargetIndex:
             hits = self.vectors.search(vectors, NEIGHBOURS)
         return np.array([max((similarity for _, similarity in row), default=0.0) for row in hits], dtype=np.float32)
 
-    def _chunk_keys(self, target_ids: list[str]) -> list[int]:
-        """The keys of the targets' profiles and chunks, in order, at most CHUNK_BUDGET."""
-        return list(islice((key for tid in target_ids for key in self._keys.get(tid, ())), CHUNK_BUDGET))
-
     def _mentions_in(self, text: str, tokens: list[Token], found: dict[str, Candidate], field_name: str,
                      shared: list[Shared]) -> str | None:
         """Record the text's mentions on their candidates, and in shared the partial mentions that more than
@@ -439,7 +437,7 @@ class TargetIndex:
                 if owner is not None:
                     matches.setdefault(owner, _Match()).note(key, similarity,
                                                              similarity if row >= first_turn else 0.0)
-        keys = self._chunk_keys(compared)
+        keys = list(islice((key for target_id in compared for key in self._keys.get(target_id, ())), CHUNK_BUDGET))
         if keys:
             scores = self.vectors.vectors(keys) @ vectors.T
             overall = scores.max(axis=1)
