@@ -9,3 +9,9 @@ R=docs/results/qwen1.5b
 M="--model qwen2.5-coder-1.5b"
 $ALU eval wmdp $M --split-limit bio=200 --split-limit cyber=200 --split-limit mmlu=400 \
   --methods vanilla,filter,alu --out $R/wmdp
+# Which embedded model reproduces TOFU's passages better (vanilla, the BM25 passages in its system prompt), on 10
+# forget and 10 retain items each: the TOFU and WPU backbone.
+for m in qwen2.5-coder-0.5b qwen2.5-coder-1.5b; do
+  $ALU eval tofu --model $m --split-limit forget=10 --split-limit retain=10 --split-limit real_authors=0 \
+    --split-limit world_facts=0 --max-tokens 64 --methods vanilla --out $R/tofu-backbone-$m
+done
