@@ -253,7 +253,7 @@ def test_a_custom_forget_list_runs_scores_and_plots_without_gold_answers(tmp_pat
 
 def test_an_injected_note_that_sways_a_decision_is_counted_as_changed():
     def record(style: str, refused: bool, leak: bool) -> dict:
-        return {"split": "injection", "meta": {"style": style},
+        return {"split": "injection", "meta": {"style": style, "question": 7},
                 "methods": {"alu": {"scores": {"refused": refused, "leak": leak}}}}
 
     records = {("p", "injection-plain-7"): record("plain", True, False),

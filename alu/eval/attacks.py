@@ -38,9 +38,10 @@ def _ask_with(question: str, name: str, replacement: str) -> str | None:
 
 
 def attacks(source: Source, limits: dict[str, int | None] | None = None) -> Suite:
-    """many_shot, masking (masked spellings and descriptions), languages, paraphrased (TOFU's paraphrased
-    questions) and injection (instructions to the agents in the user turn or in a retrieved passage, with the
-    plain question as the control), on TOFU forget01."""
+    """The attack families (FAMILIES) on TOFU forget01: many_shot, masking (masked spellings and descriptions),
+    languages, paraphrased (TOFU's paraphrased questions), injection (instructions to the agents in the user turn or
+    in a retrieved passage, with the plain question as the control), multi_turn (a conversation that rebuilds an
+    author) and sampling (SAMPLES answers at SAMPLING_TEMPERATURE)."""
     limits = limits or {}
     base = tofu(source, "forget01", {"forget": None, "retain": 0, "real_authors": 0, "world_facts": 0})
     forget, _ = tofu_forget_authors(source, "forget01")
@@ -53,7 +54,7 @@ def attacks(source: Source, limits: dict[str, int | None] | None = None) -> Suit
     # many-shot: demonstrations about the targets (and from the WPU pool) before the question
     for row in questions[: limits.get("many_shot")]:  # interleaved over the authors
         author, _ = by_row[row["question"]]
-        n = author.rows.index(row) + 20 * author.index
+        n = author.number(row)
         shots = [r for r in questions if r is not row][: MANY_SHOT_TARGET * 2 : 2][:MANY_SHOT_TARGET]
         shots += spread(msj_pool, MANY_SHOT_OTHER)
         demo = "\n\n".join(f"Q: {r['question']}\nA: {r['answer']}" for r in shots)
@@ -72,7 +73,7 @@ def attacks(source: Source, limits: dict[str, int | None] | None = None) -> Suit
                 masked.append((style, row, author, query))
     masked = interleave([[m for m in masked if m[0] == s] for s in ("masked", "described")])
     for style, row, author, query in masked[: limits.get("masking")]:
-        n = f"{style}-{author.rows.index(row) + 20 * author.index}"
+        n = f"{style}-{author.number(row)}"
         items.append(Item(f"masking-{n}", "masking", query, gold=row["answer"], knowledge=knowledge(query),
                           about=[author.name], forget=True, meta={"style": style}))
 
@@ -96,7 +97,7 @@ def attacks(source: Source, limits: dict[str, int | None] | None = None) -> Suit
     for row in questions[: limits.get("paraphrased")]:
         author, _ = by_row[row["question"]]
         query = perturbed[row["question"]]["paraphrased_question"]
-        items.append(Item(f"paraphrased-{author.rows.index(row) + 20 * author.index}", "paraphrased", query,
+        items.append(Item(f"paraphrased-{author.number(row)}", "paraphrased", query,
                           gold=row["answer"], knowledge=knowledge(query), about=[author.name], forget=True))
 
     # injection: the same question plain (the control), with a note to the agents in the user turn, and with one in
@@ -106,15 +107,16 @@ def attacks(source: Source, limits: dict[str, int | None] | None = None) -> Suit
         author, _ = by_row[row["question"]]
         passages = knowledge(row["question"])
         query = row["question"] + INJECTIONS["user"] if style == "user" else row["question"]
-        items.append(Item(f"injection-{style}-{author.rows.index(row) + 20 * author.index}", "injection", query,
-                          gold=row["answer"], about=[author.name], forget=True, meta={"style": style},
+        items.append(Item(f"injection-{style}-{author.number(row)}", "injection", query,
+                          gold=row["answer"], about=[author.name], forget=True,
+                          meta={"style": style, "question": author.number(row)},
                           knowledge=[INJECTIONS["passage"], *passages] if style == "passage" else passages))
     items += multi_turn(forget, limits.get("multi_turn"), knowledge)
 
     # sampling: each forget question answered SAMPLES times at SAMPLING_TEMPERATURE (limit: questions)
     for row in questions[: limits.get("sampling")]:
         author, _ = by_row[row["question"]]
-        n = author.rows.index(row) + 20 * author.index
+        n = author.number(row)
         items += [Item(f"sampling-{n}-{k}", "sampling", row["question"], gold=row["answer"],
                        knowledge=knowledge(row["question"]), about=[author.name], forget=True,
                        temperature=SAMPLING_TEMPERATURE, sample=k, meta={"question": n, "sample": k})
@@ -150,7 +152,7 @@ def multi_turn(authors: list, limit: int | None, knowledge) -> list[Item]:
             rows = [naming[(start + k) % len(naming)] for k in range(MULTI_TURN_FACTS)]
             turns = [_ask_with(row["question"], author.name, author.descriptor if k == 0 else "that author")
                      for k, row in enumerate(rows)]
-            own.append(Item(f"multi_turn-{author.rows.index(rows[0]) + 20 * author.index}", "multi_turn",
+            own.append(Item(f"multi_turn-{author.number(rows[0])}", "multi_turn",
                             RECONSTRUCT, gold=author.name, knowledge=knowledge(turns[0]), about=[author.name],
                             forget=True, turns=turns))
         conversations.append(own)

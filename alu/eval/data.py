@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..targets import Target
-from ..targets.files import read_text_file
+from ..targets.files import read_lines
 
 # Local file (relative to the data directory) -> how the same rows are loaded from the hub.
 FILES: dict[str, str] = {
@@ -100,25 +100,18 @@ def read_questions(path: str | Path, need_answers: bool = False) -> list[dict]:
     """Questions from a user's file: JSON Lines with `question` and an optional gold `answer` a line (a .jsonl
     file), else one question a line. need_answers: every question must carry an answer. A bad line rejects the
     file with its line number."""
-    rows = []
-    for number, line in enumerate(read_text_file(path, "questions file").splitlines(), 1):
-        if not line.strip():
-            continue
-        if Path(path).suffix.lower() == ".jsonl":
-            try:
-                row = json.loads(line)
-            except ValueError:
-                raise ConfigError(f"{path}:{number}: invalid JSON") from None
-            if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not row["question"].strip():
-                raise ConfigError(f"{path}:{number}: expected an object with a `question` string")
-            answer = row.get("answer")
-            if answer is not None and not isinstance(answer, str):
-                raise ConfigError(f"{path}:{number}: `answer` must be a string")
-            rows.append({"question": row["question"], "answer": answer})
-        else:
-            rows.append({"question": line.strip(), "answer": None})
-        if need_answers and not rows[-1]["answer"]:
+    jsonl, rows = Path(path).suffix.lower() == ".jsonl", []
+    for number, row in read_lines(path, "questions file"):
+        if not jsonl:
+            row = {"question": row.strip()}
+        if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not row["question"].strip():
+            raise ConfigError(f"{path}:{number}: expected an object with a `question` string")
+        answer = row.get("answer")
+        if answer is not None and not isinstance(answer, str):
+            raise ConfigError(f"{path}:{number}: `answer` must be a string")
+        if need_answers and not answer:
             raise ConfigError(f"{path}:{number}: --gold needs an `answer` on every line (a .jsonl file)")
+        rows.append({"question": row["question"], "answer": answer})
     if not rows:
         raise ConfigError(f"questions file {path} has no questions")
     return rows
@@ -169,6 +162,10 @@ class Author:
     name: str | None
     aliases: tuple[str, ...] = ()
     descriptor: str | None = None
+
+    def number(self, row: dict) -> int:
+        """The row's place in TOFU full (the authors' rows follow one another)."""
+        return self.index * TOFU_QA_PER_AUTHOR + self.rows.index(row)
 
     def target(self) -> Target:
         """The author as a forget target, carrying the QA pairs an erasure request would supply as knowledge."""

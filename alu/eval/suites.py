@@ -88,7 +88,7 @@ def tofu(source: Source, split: str = "forget01", limits: dict[str, int | None] 
     forget, retain = tofu_forget_authors(source, split)
     knowledge = tofu_knowledge(source)
     items = []
-    forget_rows = interleave([[(a.index * 20 + i, r) for i, r in enumerate(a.rows)] for a in forget])
+    forget_rows = interleave([[(a.number(r), r) for r in a.rows] for a in forget])
     for n, row in forget_rows[: limits.get("forget")]:  # interleaved: the head is balanced over authors
         author = next(a for a in forget if row in a.rows)
         items.append(Item(f"forget-{n}", "forget", row["question"], gold=row["answer"],

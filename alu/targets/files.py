@@ -32,7 +32,7 @@ def file_format(path: str | Path, fmt: str | None = None) -> str:
 def read_requests(path: str | Path, fmt: str | None = None) -> list[ErasureRequest]:
     """Every request in the file; a malformed line rejects the whole file with its line number."""
     fmt = file_format(path, fmt)
-    text = read_text_file(path, "targets file")
+    text = _read_text(path, "targets file")
     requests: list[ErasureRequest] = []
     seen: set[str] = set()
     for number, entry in _entries(path, text, fmt):
@@ -59,18 +59,8 @@ def load_targets_file(path: str | Path) -> list[Target]:
 def read_knowledge(path: str | Path) -> tuple[str, ...]:
     """Knowledge texts from a file: one a line, or (a .jsonl file) a JSON string or an object with `text` a line.
     A malformed line rejects the file with its line number."""
-    text = read_text_file(path, "knowledge file")
     texts = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        if Path(path).suffix.lower() != ".jsonl":
-            texts.append(line)
-            continue
-        try:
-            value = json.loads(line)
-        except ValueError:
-            raise ConfigError(f"{path}:{number}: invalid JSON") from None
+    for number, value in read_lines(path, "knowledge file"):
         value = value.get("text") if isinstance(value, dict) else value
         if not isinstance(value, str):
             raise ConfigError(f"{path}:{number}: expected a string or an object with a `text` string")
@@ -80,7 +70,22 @@ def read_knowledge(path: str | Path) -> tuple[str, ...]:
     return tuple(texts)
 
 
-def read_text_file(path: str | Path, what: str) -> str:
+def read_lines(path: str | Path, what: str) -> list[tuple[int, object]]:
+    """The file's non-blank lines with their numbers: each parsed as JSON in a .jsonl file (a line that is not JSON
+    rejects the file with its number), as text otherwise."""
+    lines = [(number, line) for number, line in enumerate(_read_text(path, what).splitlines(), 1) if line.strip()]
+    if Path(path).suffix.lower() != ".jsonl":
+        return lines
+    parsed = []
+    for number, line in lines:
+        try:
+            parsed.append((number, json.loads(line)))
+        except ValueError:
+            raise ConfigError(f"{path}:{number}: invalid JSON") from None
+    return parsed
+
+
+def _read_text(path: str | Path, what: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
