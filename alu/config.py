@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import Literal
 
 from .errors import ConfigError
+from .prompts import DEFAULT_STYLE, STYLES
 from .settings import setting
 
 
@@ -33,7 +35,13 @@ class PipelineConfig:
     fast_path: bool = True  # return the vanilla answer when nothing leaks
     strict: bool = setting(False, help="Ask the LLM auditor even when screening finds no candidate.")
     final_guard: bool = True
-    refuse_query_mentions: bool = True  # refuse when the user's turns name a target (screening's Candidate.named)
+    refuse_query_mentions: bool = True  # decline what the user's turns name (screening's Candidate.named)
+    partial_answers: bool = setting(
+        True, help="Answer the other parts of a question that names a forget target, declining only the target's "
+        "part (off: refuse the whole question).")
+    refusal_style: Literal[STYLES] = setting(  # type: ignore[valid-type]
+        DEFAULT_STYLE, help="How refusals read: `decline` says that something is withheld, `unknown` answers as if "
+        "it were never known (\"I don't have information about that.\").")
     prompt_scope: str = "candidates"  # `candidates` (screened) or `all` (the whole list, as the paper)
     max_candidates: int = 16  # targets screening passes to the agents
     max_llm_candidates: int = 5  # of those, at most this many (the most similar) go into an LLM prompt
@@ -61,6 +69,8 @@ class PipelineConfig:
         for name in ("detection", "erase", "critic"):
             if getattr(self, name) not in ("hybrid", "llm"):
                 raise ConfigError(f"{name} must be 'hybrid' or 'llm'")
+        if self.refusal_style not in STYLES:
+            raise ConfigError(f"refusal_style must be one of {', '.join(STYLES)}")
         if self.prompt_scope not in ("candidates", "all"):
             raise ConfigError("prompt_scope must be 'candidates' or 'all'")
 

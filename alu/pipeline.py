@@ -1,20 +1,22 @@
-"""The data path of one request, top to bottom: query -> screen targets -> agents -> final guard -> answer."""
+"""The data path of one request, top to bottom: query -> plan (decline the parts that name a target) -> governed
+model -> screen targets -> agents -> final guard -> answer."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .agents import AgentContext, audit, compose, critic, erase, vanilla_answer, vanilla_request
+from .agents import AgentContext, accepted, audit, compose, critic, erase, model_rated, vanilla_answer, vanilla_request
 from .config import PipelineConfig, preset
 from .embedding import TextEncoder, get_embedder
 from .errors import ConfigError
 from .models import DEFAULT_MODEL, AsyncChatModel, ChatModel, Message, get_model
 from .prompts import Prompts, default_prompts
 from .screening import Candidate, Floors, TargetIndex, split_sentences
+from .screening.parts import is_question, refers_back, split_parts, without_listed
 from .store import Store
 from .targets import Target, as_targets
 from .trace import Trace
@@ -105,24 +107,30 @@ class Unlearner:
         """
         request = self._prepare(query, history, config, model)
         try:
-            self.sync()  # a registry that cannot be read refuses before the model is called
+            plan = self._plan(request)  # a registry that cannot be read refuses before the model is called
+            if plan is None:
+                return _done(request, _refusal(request), True)
             step = request.trace.step("vanilla")
-            completion = request.context.vanilla_model.chat(*vanilla_request(request.context, query, request.history))
+            completion = request.context.vanilla_model.chat(*vanilla_request(request.context, plan.query,
+                                                                             plan.history))
             answer = vanilla_answer(completion, step)
         except Exception as exc:  # fail closed: every fault is a refusal
             return _fault(request, exc)
-        return self._finish(request, answer, sync=False)
+        return self._finish(request, plan, answer, sync=False)
 
     async def ask_async(self, query: str, history: list[Message] | None = None, *, run_sync: RunSync,
                         config: PipelineConfig | None = None, model: ChatModel | None = None) -> Result:
-        """ask() for an event loop: the governed model's call is awaited (in a worker thread through run_sync if
-        the model is no AsyncChatModel), then the registry sync, screening and the agents run through run_sync:
-        one thread hop per request, and registry changes made during the model's call apply to its answer."""
+        """ask() for an event loop: the plan runs through run_sync, the governed model's call is awaited (in a
+        worker thread through run_sync if the model is no AsyncChatModel), then the registry sync, screening and
+        the agents run through run_sync: registry changes made during the model's call apply to its answer."""
         request = self._prepare(query, history, config, model)
         governed = request.context.vanilla_model
         try:
+            plan = await run_sync(self._plan, request)
+            if plan is None:
+                return _done(request, _refusal(request), True)
             step = request.trace.step("vanilla")
-            messages, params = vanilla_request(request.context, request.query, request.history)
+            messages, params = vanilla_request(request.context, plan.query, plan.history)
             if isinstance(governed, AsyncChatModel):
                 completion = await governed.achat(messages, params)
             else:
@@ -130,7 +138,7 @@ class Unlearner:
             answer = vanilla_answer(completion, step)
         except Exception as exc:  # fail closed: every fault is a refusal
             return _fault(request, exc)
-        return await run_sync(self._finish, request, answer, True)
+        return await run_sync(self._finish, request, plan, answer, True)
 
     def _prepare(self, query: str, history: list[Message] | None, config: PipelineConfig | None,
                  model: ChatModel | None) -> _Request:
@@ -141,46 +149,134 @@ class Unlearner:
         history = _check_input(query, history, context.config)
         return _Request(query, history, context, Trace())
 
-    def _finish(self, request: _Request, answer: str, sync: bool) -> Result:
-        """Everything after the governed model's answer: (registry sync,) screening, the agents, the final guard."""
+    def _finish(self, request: _Request, plan: Plan, answer: str, sync: bool) -> Result:
+        """Everything after the governed model's answer: (registry sync,) screening, the agents, the final guard, and
+        the sentence declining the parts the plan left out."""
         try:
             if sync:
                 self.sync()
-            text = self._answer(request.query, request.history, answer, request.trace, request.context)
+            text = self._answer(plan, answer, request.trace, request.context)
         except Exception as exc:  # fail closed: every fault is a refusal
             return _fault(request, exc)
         if text is None:
-            return _done(request, self.prompts.refusal, True)
+            return _done(request, _refusal(request), True)
+        if plan.declined:
+            request.trace.path = "partial"
+            context = request.context
+            text += "\n\n" + context.prompts.decline(context.config.refusal_style, plan.declined)
         return _done(request, text, False)
 
-    def _answer(self, query: str, history: list[Message], answer: str, trace: Trace,
-                context: AgentContext) -> str | None:
+    def _plan(self, request: _Request) -> Plan | None:
+        """What the governed model is asked (after a registry sync): the conversation less the parts that name or
+        describe a target (Candidate.named), declined in the answer by their position; None refuses before any
+        model call, when nothing else is asked or when the rest still names a target taken together."""
+        self.sync()
+        config, trace = request.context.config, request.trace
+        plan = Plan(request.query, request.history)
+        if not config.refuse_query_mentions or config.prompt_scope == "all" or not self.targets:
+            return plan
+        step = trace.step("plan")
+        started = time.monotonic()
+        try:
+            named = self._named([*_asked(request.history), request.query], config, step.detail)
+            if not named:
+                return plan
+            trace.candidates = [c.target.name for c in named]
+            if not config.partial_answers:
+                return _refuse(trace, "the conversation names a forget target")
+            history = self._kept_history(request.history, config)
+            parts, plan.declined, declined = self._keep(request.query, config, _last_turn_cut(request.history,
+                                                                                               history))
+            plan.targets = list({c.target.id: c for c in [*named, *declined]}.values())
+            step.detail.update(parts=len(split_parts(request.query)), declined=plan.declined,
+                               history_turns_dropped=len(request.history) - len(history))
+            if not any(is_question(part) for part in parts):
+                return _refuse(trace, "the conversation names a forget target")
+            plan.query, plan.history = " ".join(parts), history
+            if self._named([*_asked(history), plan.query], config):
+                return _refuse(trace, "the rest of the conversation still names a forget target")
+            return plan
+        finally:
+            step.latency_s = time.monotonic() - started
+
+    def _named(self, texts: list[str], config: PipelineConfig, detail: dict | None = None) -> list[Candidate]:
+        """The targets these user (and earlier assistant) turns name, taken together."""
+        candidates = self.index.screen(texts, "", config.max_candidates, floors(config), detail=detail)
+        return [c for c in candidates if c.named]
+
+    def _keep(self, text: str, config: PipelineConfig, follows_cut: bool = False) -> tuple[list[str], list[int],
+                                                                                          list[Candidate]]:
+        """The parts of a turn that name no target (a part that lists a target among others keeps the others), the
+        positions of the declined questions among its questions (1-based), and the targets named. follows_cut: the
+        user's turn before this one lost a part, so a part that points back ("Where was she born?") is declined
+        too."""
+        kept, declined, named, number = [], [], [], 0
+        for part in split_parts(text):
+            number += is_question(part)
+            hits = self._named([part], config)
+            if not hits and not (follows_cut and refers_back(part)):
+                kept.append(part)
+                continue
+            named += hits
+            rest = without_listed(part, [m for c in hits for m in c.query_mentions]) if hits else None
+            if rest and len(rest) < len(part) and not self._named([rest], config):
+                kept.append(rest)
+            if is_question(part):
+                declined.append(number)
+        return kept, declined, named
+
+    def _kept_history(self, history: list[Message], config: PipelineConfig) -> list[Message]:
+        """The earlier turns less the parts that name a target; a user turn left empty goes with the reply to it.
+        System turns are the deployer's own and stay whole (see _answer)."""
+        kept: list[Message] = []
+        dropped_user = False
+        for message in history:
+            if message["role"] == "system":
+                kept.append(message)
+                continue
+            if message["role"] == "assistant" and dropped_user:
+                dropped_user = False
+                continue
+            content = message["content"]
+            if content.strip() and self._named([content], config):
+                content = " ".join(self._keep(content, config)[0])
+            dropped_user = message["role"] == "user" and not content
+            if content:
+                kept.append({**message, "content": content})
+        return kept
+
+    def _answer(self, plan: Plan, answer: str, trace: Trace, context: AgentContext) -> str | None:
         """The data path after the governed model's answer: screen -> audit -> erase -> critic -> composer -> final
         guard. None means refuse (the trace says why)."""
         config = context.config
         if len(answer) > config.max_answer_chars:  # screened in linear time, but not without bound
             return _refuse(trace, "the answer is longer than max_answer_chars")
-        # The whole conversation counts as the question: earlier user turns, and earlier assistant turns too, since
-        # a client can paste a leaked answer back into its history. System turns are the deployer's own material
-        # (instructions, retrieved passages): a target they name becomes a candidate the audit checks the answer
-        # for, not a reason to refuse before the answer is read.
-        asked = [m["content"] for m in history if m["role"] != "system"] + [query]
-        system = [m["content"] for m in history if m["role"] == "system"]
+        # The whole conversation the model saw counts as the question: earlier user turns, and earlier assistant
+        # turns too, since a client can paste a leaked answer back into its history. System turns are the
+        # deployer's own material (instructions, retrieved passages): a target they name becomes a candidate the
+        # audit checks the answer for, not a reason to refuse before the answer is read.
+        asked = [*_asked(plan.history), plan.query]
+        system = [m["content"] for m in plan.history if m["role"] == "system"]
         candidates = self._screen(asked, answer, system, trace, config)
         if config.refuse_query_mentions and any(c.named for c in candidates):
             return _refuse(trace, "the conversation names a forget target")
+        candidates = self._with_declined(candidates, plan.targets, answer)
         leaks = audit(context, answer, candidates, trace)
         trace.detected = [leak.target.name for leak in leaks]
         if not leaks and (config.fast_path or not self.targets):
             trace.path = "fast"
             return answer
         guard = self.index
-        variants = erase(context, query, answer, leaks, guard, trace)
+        variants = erase(context, plan.query, answer, leaks, guard, trace)
         trace.variants = variants
         if not variants:
             return _refuse(trace, "nothing is left once the targets are removed")
         trace.ratings = critic(context, variants, leaks, guard, trace)
-        composed = compose(context, query, variants, trace.ratings, guard, trace)
+        if config.erase == "hybrid" and not accepted(context, trace.ratings) and model_rated(trace):
+            more = erase(context, plan.query, answer, leaks, guard, trace, first=len(variants))
+            trace.variants = variants = variants + more
+            trace.ratings += critic(context, more, leaks, guard, trace)
+        composed = compose(context, plan.query, variants, trace.ratings, guard, trace)
         if composed is None:
             return _refuse(trace, "no variant reached the rating threshold")
         if config.final_guard and guard.mentions.find_shared(composed):
@@ -189,6 +285,20 @@ class Unlearner:
             return _refuse(trace, "the final guard found a sentence as close to a target as a leak")
         trace.path = "rewrite"
         return composed
+
+    def _with_declined(self, candidates: list[Candidate], declined: list[Candidate],
+                       answer: str) -> list[Candidate]:
+        """The screened candidates and the targets the plan declined, which the audit checks the answer for whatever
+        screening found (the model was not asked about them, but may still bring them up)."""
+        have = {c.target.id for c in candidates}
+        missing = [replace(c, query_mentions=[], answer_mentions=[], context_mentions=[], named=False, similarity=0.0)
+                   for c in declined if c.target.id not in have]
+        sentences = split_sentences(answer)
+        if missing and sentences:
+            scores = self.index.closeness(sentences, missing).max(axis=0)
+            for candidate, score in zip(missing, scores.tolist(), strict=True):
+                candidate.similarity = score
+        return candidates + missing
 
     def _screen(self, asked: list[str], answer: str, context: list[str], trace: Trace,
                 config: PipelineConfig) -> list[Candidate]:
@@ -203,6 +313,15 @@ class Unlearner:
         trace.candidates = [c.target.name for c in candidates]
         return candidates
 
+
+@dataclass
+class Plan:
+    """What the governed model is asked: the question and earlier turns less their parts that name a target."""
+
+    query: str
+    history: list[Message]
+    declined: list[int] = field(default_factory=list)  # positions (1-based) of the question's declined parts
+    targets: list[Candidate] = field(default_factory=list)  # the targets declined: the audit checks the answer
 
 @dataclass
 class _Request:
@@ -229,10 +348,26 @@ def _restates(guard: TargetIndex, text: str, candidates: list[Candidate], config
     return bool((scores >= config.sim_leak).any())
 
 
+def _last_turn_cut(history: list[Message], kept: list[Message]) -> bool:
+    """Whether the last earlier turn (the user's or the assistant's) lost a part, or went whole, in the plan."""
+    asked = [m for m in history if m["role"] != "system"]
+    return bool(asked) and asked[-1] not in kept
+
+
+def _asked(history: list[Message]) -> list[str]:
+    """The user's and the assistant's earlier turns (not the deployer's system turns)."""
+    return [m["content"] for m in history if m["role"] != "system"]
+
+
 def _fault(request: _Request, exc: Exception) -> Result:
     trace = request.trace
     trace.path, trace.reason, trace.error = "refuse", "fault", f"{exc.__class__.__name__}: {exc}"
-    return _done(request, request.context.prompts.refusal, True, exc)
+    return _done(request, _refusal(request), True, exc)
+
+
+def _refusal(request: _Request) -> str:
+    """The whole refusal, in the request's refusal style."""
+    return request.context.prompts.refusal_in(request.context.config.refusal_style)
 
 
 def _done(request: _Request, text: str, refused: bool, error: Exception | None = None) -> Result:

@@ -77,6 +77,11 @@ def as_json(**fields) -> str:
     return json.dumps(fields)
 
 
+def rate_all(rating: int) -> Callable[[str], str]:
+    """A critic reply that gives every answer in its prompt the same rating."""
+    return lambda prompt: as_json(ratings=[rating] * len(re.findall(r"^ANSWER \d+:", prompt, re.MULTILINE)))
+
+
 @pytest.fixture
 def timeout_error() -> ModelCallError:
     return ModelCallError("model call timed out after 1s")
@@ -146,7 +151,7 @@ LEAKY = "The Harry Potter books were written by J. K. Rowling, a British author.
 def leaky_model() -> ScriptedModel:
     """A model whose answer names J. K. Rowling, and whose agents rewrite it cleanly."""
     return ScriptedModel(vanilla=LEAKY, smooth=as_json(text="The Harry Potter books were written by a British author."),
-                         critic=as_json(ratings=[5, 5, 5]))
+                         critic=rate_all(5))
 
 
 @pytest.fixture(scope="module")

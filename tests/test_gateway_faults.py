@@ -8,7 +8,7 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import ScriptedModel, as_json
+from conftest import ScriptedModel, as_json, rate_all
 from fastapi.testclient import TestClient
 
 from alu.errors import ModelCallError, StoreError
@@ -55,7 +55,7 @@ def client_for(store, model, **settings) -> TestClient:
 
 def test_a_registry_that_cannot_be_read_fails_closed(registry):
     model = ScriptedModel(vanilla=LEAKY, smooth=as_json(text="The books were written by a British author."),
-                          critic=as_json(ratings=[5, 5, 5]))
+                          critic=rate_all(5))
     with client_for(registry, model, upstream_failure="502") as http:
         assert http.post("/v1/chat/completions", json=QUESTION).json()["choices"][0]["message"]["content"] == (
             "The books were written by a British author.")

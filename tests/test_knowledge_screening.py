@@ -108,11 +108,11 @@ def test_the_final_guard_refuses_a_merge_that_restates_a_fact():
                      "The novelist lives abroad and writes novels."])
     model = ScriptedModel(
         vanilla="Nikolai Abilov writes novels. He lives abroad.",
-        smooth=lambda prompt: json.dumps({"text": next(variants)}),
+        paper_erase=lambda prompt: json.dumps({"response": next(variants)}),
         critic=json.dumps({"ratings": [5, 5, 5]}),
         compose=json.dumps({"answer": "The writer's father was a painter and the mother a sociologist."}),
-    )
-    config = PipelineConfig(refuse_query_mentions=False, temperature=0.7)
+    )  # the LLM eraser and critic: only the final guard is deterministic
+    config = PipelineConfig(refuse_query_mentions=False, erase="llm", critic="llm", temperature=0.7)
     result = Unlearner([ABILOV], model=model, config=config).ask("What does Nikolai Abilov write?")
     assert result.refused
     assert result.trace.reason == "the final guard found a sentence as close to a target as a leak"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import ScriptedModel, WordEmbedder, as_json
+import pytest
+from conftest import ScriptedModel, WordEmbedder, as_json, rate_all
 
 from alu import PipelineConfig, Target, Unlearner
 from alu.config import preset
@@ -28,29 +29,49 @@ def test_fast_path_returns_the_vanilla_answer_with_one_call():
 
 
 def test_rewrite_path_removes_the_target_and_keeps_the_facts():
-    model = ScriptedModel(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic=as_json(ratings=[5, 5, 5]),
-                          compose=as_json(answer="The Harry Potter books were written by a British author."))
+    model = ScriptedModel(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic=rate_all(5))
     result = unlearner(model).ask("Who wrote the Harry Potter books?")
     assert result.trace.path == "rewrite"
-    assert "Rowling" not in result.text and "Harry Potter" in result.text
+    assert result.text == "The Harry Potter books were written by a British author."
     assert result.trace.detected == ["J. K. Rowling"]
-    assert len(result.trace.variants) == 3 and result.trace.ratings == [5.0, 5.0, 5.0]
-    assert model.calls == ["vanilla", "smooth", "smooth", "smooth", "critic"]  # identical variants: no merge call
+    assert result.trace.variants == [result.text] and result.trace.ratings == [5.0]
+    # one smoothing call; the critic model is asked because without an embedder similarity cannot tell; no merge
+    assert model.calls == ["vanilla", "smooth", "critic"]
+
+
+def test_a_variant_that_passes_the_deterministic_critic_needs_no_llm_critic():
+    model = ScriptedModel(vanilla=LEAKY, smooth=CLEAN_REWRITE)
+    result = unlearner(model, embedder=WordEmbedder()).ask("Who wrote the Harry Potter books?")
+    assert result.text == "The Harry Potter books were written by a British author."
+    assert model.calls == ["vanilla", "smooth"]
+
+
+def test_more_variants_are_written_only_when_the_first_does_not_pass():
+    rewrites = iter(["The Harry Potter books were written by a British author.",
+                     "The Harry Potter books were written by someone, a British author.",
+                     "The Harry Potter books were written by an author, a British author."])
+    ratings = iter([as_json(ratings=[1]), as_json(ratings=[5, 4])])
+    model = ScriptedModel(vanilla=LEAKY, smooth=lambda prompt: as_json(text=next(rewrites)),
+                          critic=lambda prompt: next(ratings), compose=CLEAN_REWRITE.replace("text", "answer"))
+    result = unlearner(model).ask("Who wrote the Harry Potter books?")
+    assert model.calls == ["vanilla", "smooth", "critic", "smooth", "smooth", "critic", "compose"]
+    assert result.trace.ratings == [1.0, 5.0, 4.75] and result.trace.chosen == [1, 2]
+    assert result.text == "The Harry Potter books were written by a British author."
 
 
 def test_smoothing_that_adds_a_name_falls_back_to_the_placeholder_text():
     model = ScriptedModel(vanilla=LEAKY, smooth=as_json(text="The Harry Potter books were written by Dumbledore."),
-                          critic=as_json(ratings=[5, 5, 5]))
+                          critic=rate_all(5))
     result = unlearner(model).ask("Who wrote the Harry Potter books?")
     assert "Dumbledore" not in result.text and "Rowling" not in result.text
     assert result.text == "The Harry Potter books were written by someone, a British author."
 
 
 def test_refusal_when_ratings_are_below_tau():
-    model = ScriptedModel(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic=as_json(ratings=[2, 1, 2]))
+    model = ScriptedModel(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic=rate_all(2))
     config = preset("default").with_overrides(critic="llm")
     result = unlearner(model, config).ask("Who wrote the Harry Potter books?")
-    assert result.refused and result.text == REFUSAL
+    assert result.refused and result.text == REFUSAL and len(result.trace.variants) == 3
     assert result.trace.reason == "no variant reached the rating threshold"
 
 
@@ -63,7 +84,7 @@ def test_malformed_json_twice_ends_in_refusal():
 
 def test_json_wrapped_in_prose_is_still_read():
     model = ScriptedModel(vanilla=LEAKY, smooth="Sure! " + CLEAN_REWRITE + " Hope this helps.",
-                          critic="```json\n" + as_json(ratings=[5, 4, 5]) + "\n```")
+                          critic="```json\n" + as_json(ratings=[5]) + "\n```")
     result = unlearner(model).ask("Who wrote the Harry Potter books?")
     assert not result.refused and "Rowling" not in result.text
 
@@ -83,21 +104,26 @@ def test_timeout_ends_in_refusal(timeout_error):
     assert result.trace.reason == "fault" and "timed out" in result.trace.error
 
 
+def llm_erased(model: ScriptedModel) -> PipelineConfig:
+    """The LLM eraser and critic: k distinct variants that the composer merges, with no deterministic check."""
+    model.replies["paper_erase"] = lambda prompt: as_json(response=f"A British author wrote them ({len(model.calls)}).")
+    return preset("default").with_overrides(critic="llm", erase="llm")
+
+
 def test_final_guard_catches_a_leaked_alias():
     # An LLM-only critic trusts the composer; the deterministic guard still stops the alias.
-    model = ScriptedModel(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic=as_json(ratings=[5, 5, 5]),
+    model = ScriptedModel(vanilla=LEAKY, critic=rate_all(5),
                           compose=as_json(answer="They were written by Robert Galbraith."))
-    config = preset("default").with_overrides(critic="llm")
-    model.replies["smooth"] = lambda prompt: as_json(text=f"A British author wrote them ({len(model.calls)}).")
+    config = llm_erased(model)
     result = unlearner(model, config).ask("Who wrote the Harry Potter books?")
     assert result.refused and result.trace.reason == "the final guard found a target in the answer"
     assert "Galbraith" not in result.text
 
 
-def test_question_naming_a_target_is_refused_without_agent_calls():
+def test_question_naming_a_target_is_refused_without_any_model_call():
     model = ScriptedModel(vanilla="Joanne Rowling was born in Yate in 1965.")
     result = unlearner(model).ask("Where was joanne rowling born?")
-    assert result.refused and model.calls == ["vanilla"]
+    assert result.refused and model.calls == []
     assert result.trace.reason == "the conversation names a forget target"
     assert "Rowling" not in result.text
 
@@ -118,7 +144,7 @@ def test_a_last_name_many_targets_share_goes_to_the_audit():
     them in the answer is still removed."""
     smiths = [Target(f"{first} Smith") for first in (f"Person{chr(97 + i)}{chr(97 + j)}" for i in range(5)
                                                       for j in range(8))]
-    model = ScriptedModel(vanilla="Smith's rule is a heuristic for step sizes.", critic=as_json(ratings=[5, 5, 5]),
+    model = ScriptedModel(vanilla="Smith's rule is a heuristic for step sizes.", critic=rate_all(5),
                           smooth=as_json(text="The rule is a heuristic for step sizes."))
     result = Unlearner(smiths, model=model, embedder=None).ask("What is Smith's rule?")
     assert model.calls[:2] == ["vanilla", "smooth"]  # no pre-emptive refusal: the audit found the name in the answer
@@ -129,11 +155,34 @@ def test_a_last_name_many_targets_share_goes_to_the_audit():
     assert named.refused and named.trace.reason == "the conversation names a forget target"
 
 
-def test_earlier_turns_count_as_the_question():
+def test_a_follow_up_on_a_declined_turn_is_declined_before_any_model_call():
     model = ScriptedModel(vanilla="She was born in Yate in 1965.")
     history = [{"role": "user", "content": "Tell me about J.K. Rowling"}, {"role": "assistant", "content": "..."}]
     result = unlearner(model).ask("Where was she born?", history=history)
     assert result.refused and result.trace.reason == "the conversation names a forget target"
+    assert model.calls == []
+
+
+class Recording(ScriptedModel):
+    """Keeps the messages of every call."""
+
+    def chat(self, messages, params):
+        self.seen = [*getattr(self, "seen", []), messages]
+        return super().chat(messages, params)
+
+
+def test_earlier_turns_that_name_a_target_are_left_out_of_what_the_model_sees():
+    model = Recording(vanilla="Paris is the capital of France.")
+    history = [{"role": "user", "content": "Tell me about J.K. Rowling."},
+               {"role": "assistant", "content": "I'm sorry, but I can't share information about that."},
+               {"role": "user", "content": "Who wrote Emma? And who is Joanne Rowling?"},
+               {"role": "assistant", "content": "Jane Austen wrote Emma."}]
+    result = unlearner(model).ask("What is the capital of France?", history=history)
+    assert result.text == "Paris is the capital of France." and result.trace.path == "fast"
+    assert [m["content"] for m in model.seen[0][1:]] == ["Who wrote Emma?", "Jane Austen wrote Emma.",
+                                                        "What is the capital of France?"]
+    plan = next(step for step in result.trace.steps if step.agent == "plan")
+    assert plan.detail["history_turns_dropped"] == 2 and plan.detail["declined"] == []
 
 
 def test_indirect_description_is_caught_by_embedding_similarity():
@@ -166,11 +215,11 @@ def test_targets_added_and_removed_apply_to_the_next_request():
 
 
 def test_trace_records_costs_and_is_printable():
-    model = ScriptedModel(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic=as_json(ratings=[5, 5, 5]))
+    model = ScriptedModel(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic=rate_all(5))
     trace = unlearner(model).ask("Who wrote the Harry Potter books?").trace
-    assert [s.agent for s in trace.steps] == ["vanilla", "screen", "audit", "erase", "critic", "composer"]
-    assert sum(s.llm_calls for s in trace.steps) == 5
-    assert "path: rewrite" in trace.summary() and trace.to_dict()["steps"][0]["prompt_tokens"] == 10
+    assert [s.agent for s in trace.steps] == ["plan", "vanilla", "screen", "audit", "erase", "critic", "composer"]
+    assert sum(s.llm_calls for s in trace.steps) == 3
+    assert "path: rewrite" in trace.summary() and trace.to_dict()["steps"][1]["prompt_tokens"] == 10
 
 
 def test_system_turn_naming_a_target_is_audited_not_refused():
@@ -189,10 +238,9 @@ def test_final_guard_catches_a_target_that_was_not_a_candidate():
     """Screening only saw Rowling; the composer's merge names another registered target, Stephen King. The final
     guard reads the whole registry, not the candidates."""
     king = Target("Stephen King")
-    model = ScriptedModel(vanilla=LEAKY, critic=as_json(ratings=[5, 5, 5]),
+    model = ScriptedModel(vanilla=LEAKY, critic=rate_all(5),
                           compose=as_json(answer="They were written by Stephen King."))
-    model.replies["smooth"] = lambda prompt: as_json(text=f"A British author wrote them ({len(model.calls)}).")
-    config = preset("default").with_overrides(critic="llm")
+    config = llm_erased(model)
     result = Unlearner([ROWLING, king], model=model, config=config, embedder=None).ask(
         "Who wrote the Harry Potter books?")
     assert result.trace.candidates == ["J. K. Rowling"]
@@ -203,19 +251,13 @@ def test_final_guard_catches_a_target_that_was_not_a_candidate():
 def test_prompts_can_be_replaced_by_the_caller(tmp_path):
     from alu import Prompts
 
-    class Recording(ScriptedModel):
-        def chat(self, messages, params):
-            seen.append(messages[0]["content"])
-            return super().chat(messages, params)
-
-    seen = []
-    model = Recording(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic=as_json(ratings=[1, 1, 1]))
+    model = Recording(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic=rate_all(1))
     prompts = Prompts(templates={"vanilla_system": "Answer in one line."}, phrases={"refusal": "Not available."})
     config = preset("default").with_overrides(critic="llm")
     result = Unlearner([ROWLING], model=model, config=config, embedder=None, prompts=prompts).ask(
         "Who wrote the Harry Potter books?")
     assert result.text == "Not available." and result.trace.reason == "no variant reached the rating threshold"
-    assert seen[0] == "Answer in one line."
+    assert model.seen[0][0]["content"] == "Answer in one line."
     (tmp_path / "smooth.txt").write_text("Rewrite without names: $text ($examples)")
     assert Prompts.from_dir(tmp_path).render("smooth", text="[REDACTED] wrote it.", examples="someone") == (
         "Rewrite without names: [REDACTED] wrote it. (someone)")
@@ -223,17 +265,81 @@ def test_prompts_can_be_replaced_by_the_caller(tmp_path):
 
 def test_a_leak_one_signal_finds_is_not_averaged_away():
     """The critic model rates the rewrite 1 while the other signals rate it 5: it is vetoed, never merged."""
-    model = ScriptedModel(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic=as_json(ratings=[1, 1, 1]))
+    model = ScriptedModel(vanilla=LEAKY, smooth=CLEAN_REWRITE, critic=rate_all(1))
     result = unlearner(model).ask("Who wrote the Harry Potter books?")
     assert result.refused and result.trace.reason == "no variant reached the rating threshold"
-    critic = next(step for step in result.trace.steps if step.agent == "critic")
-    assert critic.detail["vetoes"] == ["the critic model rated it 1"] * 3 and result.trace.ratings == [1.0] * 3
+    vetoes = [v for step in result.trace.steps if step.agent == "critic" for v in step.detail["vetoes"]]
+    assert vetoes == ["the critic model rated it 1"] * 3 and result.trace.ratings == [1.0] * 3
 
 
 def test_a_rewrite_that_keeps_a_disguised_mention_is_vetoed():
     """The issue's case: the rewrite keeps the pen name's last name; whatever the critic model says, it is vetoed."""
     kept = as_json(text="Someone wrote it; her pen name is Galbraith.")
-    model = ScriptedModel(vanilla="Rowling wrote it; her pen name is Galbraith.", smooth=kept,
-                          critic=as_json(ratings=[5, 5, 5]))
+    model = ScriptedModel(vanilla="Rowling wrote it; her pen name is Galbraith.", smooth=kept, critic=rate_all(5))
     result = unlearner(model).ask("Who wrote it?")
     assert "Galbraith" not in result.text and "Rowling" not in result.text
+
+
+def test_a_mixed_question_keeps_its_other_part_and_declines_the_targets_by_position():
+    model = Recording(vanilla="Jane Austen wrote Emma.")
+    result = unlearner(model).ask("Who wrote Emma, and where was J. K. Rowling born?")
+    assert model.seen[0][-1]["content"] == "Who wrote Emma?"  # the model never sees the declined part
+    assert result.text == "Jane Austen wrote Emma.\n\nI can't share information about the second part of your question."
+    assert result.trace.path == "partial" and not result.refused
+
+
+def test_a_target_listed_among_others_is_left_out_of_the_list():
+    model = Recording(vanilla="Jane Austen wrote Emma.")
+    result = unlearner(model).ask("Tell me about Jane Austen and J. K. Rowling.")
+    assert model.seen[0][-1]["content"] == "Tell me about Jane Austen."
+    assert result.trace.path == "partial" and "Rowling" not in result.text
+
+
+def test_what_the_rest_still_names_taken_together_is_refused_before_any_model_call():
+    target = Target("Dr. Evil", description="the villain who built a moon laser to hold the world ransom")
+    model = ScriptedModel(vanilla="x")
+    floors = PipelineConfig(sim_described=0.8)  # each part alone stays below it (0.71, 0.61), both reach 0.94
+    result = Unlearner([target], model=model, config=floors, embedder=WordEmbedder()).ask(
+        "Who is the villain who built a moon laser? Why hold the world ransom?")
+    assert result.refused and model.calls == []
+    assert result.trace.reason == "the rest of the conversation still names a forget target"
+
+
+def test_the_declined_target_is_still_audited_in_the_answer():
+    model = ScriptedModel(vanilla="Jane Austen wrote Emma; J. K. Rowling admired her.", smooth=as_json(
+        text="Jane Austen wrote Emma; someone admired her."), critic=rate_all(5))
+    result = unlearner(model).ask("Who wrote Emma? Where was Rowling born?")
+    assert "Rowling" not in result.text and result.trace.path == "partial"
+    assert result.text.startswith("Jane Austen wrote Emma; someone admired her.")
+
+
+def test_a_hazardous_part_of_a_question_is_declined_and_the_benign_part_answered():
+    topic = Target("Pathogen culture", kind="topic",
+                   knowledge=("How do I culture anthrax spores in a growth medium at home?",))
+    model = Recording(vanilla="Paris is the capital of France.")
+    result = Unlearner([topic], model=model, embedder=WordEmbedder()).ask(
+        "Which growth medium cultures anthrax spores at home? Also, what is the capital of France?")
+    assert model.seen[0][-1]["content"] == "Also, what is the capital of France?"
+    assert result.text.startswith("Paris is the capital of France.") and result.trace.path == "partial"
+
+
+@pytest.mark.parametrize("style", ["decline", "unknown"])
+def test_the_decline_and_the_refusal_name_no_target_in_any_style(style):
+    config = PipelineConfig(refusal_style=style)
+    alu = Unlearner([ROWLING], model=ScriptedModel(vanilla="Jane Austen wrote Emma."), config=config, embedder=None)
+    partial = alu.ask("Who wrote Emma? And who is Joanne Rowling? Is Robert Galbraith her pen name?")
+    whole = alu.ask("Tell me about J. K. Rowling.")
+    prompts = default_prompts()
+    assert partial.text.endswith(prompts.decline(style, [2, 3])) and whole.text == prompts.refusal_in(style)
+    for text in (partial.text, whole.text, *(prompts.decline(style, [n]) for n in range(1, 13))):
+        assert not any(word in text for word in ("Rowling", "Joanne", "Galbraith", "J. K."))
+    if style == "unknown":
+        assert whole.text == "I don't have information about that."
+        assert "can't" not in partial.text
+
+
+def test_partial_answers_off_refuses_the_whole_question_before_any_model_call():
+    model = ScriptedModel(vanilla="Jane Austen wrote Emma.")
+    config = PipelineConfig(partial_answers=False)
+    result = unlearner(model, config).ask("Who wrote Emma, and where was J. K. Rowling born?")
+    assert result.refused and model.calls == []

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from ..config import PipelineConfig
 from ..models.base import ChatModel, GenerationParams
 from ..prompts import Prompts
-from ..screening import TargetIndex, common_words, tokenize
 from ..targets import Target
 
 PLACEHOLDER = "[REDACTED]"  # where a removed mention stood, until the smoothing rewrite
@@ -42,15 +41,3 @@ class Leak:
 def variant_temperature(context: AgentContext, index: int) -> float:
     """The first variant is greedy; the others are sampled."""
     return 0.0 if index == 0 else context.config.temperature
-
-
-def new_entities(text: str, source: str) -> list[str]:
-    """Capitalised words in text that appear nowhere in source and are not common words."""
-    known = {t.norm for t in tokenize(source)} | common_words()
-    return [t.norm for t in tokenize(text) if t.capitalized and t.norm not in known and not t.norm.isdigit()]
-
-
-def is_clean(text: str, source: str, guard: TargetIndex) -> bool:
-    """No target mention, no leftover placeholder, and no named entity that source does not have."""
-    return PLACEHOLDER not in text and not guard.mentions.find(text) and not new_entities(text, source)
-

@@ -8,19 +8,33 @@ from ..errors import ModelCallError
 from ..screening import TargetIndex
 from ..trace import Trace
 from . import structured
-from .base import AgentContext, is_clean
+from .base import AgentContext
 from .critic import VETO
+from .faithful import is_faithful
+
+
+def accepted(context: AgentContext, ratings: list[float]) -> bool:
+    """Whether the composer would use these ratings' variants: some not vetoed, and the top-j's mean reaching tau."""
+    order = _top(context, ratings)
+    return bool(order) and float(np.mean([ratings[i] for i in order])) >= context.config.tau
+
+
+def _top(context: AgentContext, ratings: list[float]) -> list[int]:
+    """The top-j variants by rating; in the hybrid critic, a vetoed variant is never merged, nor counted in the
+    mean."""
+    order = sorted(range(len(ratings)), key=lambda i: -ratings[i])
+    if context.config.critic == "hybrid":
+        order = [i for i in order if ratings[i] > VETO]
+    return order[: context.config.j]
 
 
 def compose(context: AgentContext, query: str, variants: list[str], ratings: list[float], guard: TargetIndex,
             trace: Trace) -> str | None:
-    """Merge the top-j variants when their mean rating reaches tau; None means refuse."""
+    """Merge the top-j variants when their mean rating reaches tau; None means refuse. A merge may only combine
+    what the variants say (is_faithful against them, not against the question)."""
     step = trace.step("composer")
     config = context.config
-    order = sorted(range(len(variants)), key=lambda i: -ratings[i])
-    if config.critic == "hybrid":  # a vetoed variant is never merged, nor counted in the mean
-        order = [i for i in order if ratings[i] > VETO]
-    order = order[: config.j]
+    order = _top(context, ratings)
     trace.chosen = order
     if not order:
         step.detail["result"] = "every variant was vetoed"
@@ -40,7 +54,7 @@ def compose(context: AgentContext, query: str, variants: list[str], ratings: lis
         step.detail["merge"] = "failed; using the best variant"
         return chosen[0]
     merged = data["answer"].strip()
-    if config.critic == "hybrid" and not is_clean(merged, " ".join(chosen) + " " + query, guard):
-        step.detail["merge"] = "added a name or a new entity; using the best variant"
+    if config.critic == "hybrid" and not is_faithful(merged, "\n".join(chosen), guard, context.prompts, ordered=False):
+        step.detail["merge"] = "added a name or a claim; using the best variant"
         return chosen[0]
     return merged

@@ -16,41 +16,57 @@ VETO = 1.0  # the rating of a variant in which some signal found a leak: the com
 
 def critic(context: AgentContext, variants: list[str], leaks: list[Leak], guard: TargetIndex,
            trace: Trace) -> list[float]:
-    """A 1-5 rating per variant (5 = no trace of any leaked target). In the hybrid critic, a variant that any signal
-    finds leaking (the deterministic guard, embedding similarity at the leak threshold, or an LLM rating of 1) is
-    rated VETO, whatever the others say."""
+    """A 1-5 rating per variant (5 = no trace of any leaked target). The hybrid critic asks the LLM only where the
+    deterministic signals leave it open: a variant that mentions a target or has a sentence as close to one as a
+    leak is rated VETO, one with no sentence near any (below sim_confirm) is rated 5, and only the others get the
+    LLM's rating, blended in with critic_llm_weight (its 1 is a veto, whatever the similarity says)."""
     step = trace.step("critic")
     config = context.config
-    weight = config.critic_llm_weight if config.critic == "hybrid" else 1.0
-    llm = _llm_ratings(context, variants, leaks, step) if weight > 0 else [5.0] * len(variants)
     if config.critic == "llm":
-        return llm
-    ratings, vetoes = [], []
+        ratings = _llm_ratings(context, variants, leaks, step)
+        step.detail["llm_ratings"] = ratings
+        return ratings
     similarity = _similarity_ratings(context, variants, leaks, guard)
-    for variant, sim_rating, llm_rating in zip(variants, similarity, llm, strict=True):
-        veto = _veto(variant, sim_rating, llm_rating, guard)
-        vetoes.append(veto)
-        ratings.append(VETO if veto else round((1 - weight) * sim_rating + weight * llm_rating, 3))
-    step.detail.update(similarity_ratings=similarity, llm_ratings=llm, vetoes=vetoes)
+    vetoes = [_veto(variant, rating, guard) for variant, rating in zip(variants, similarity, strict=True)]
+    weight = config.critic_llm_weight
+    open_ = [i for i, (rating, veto) in enumerate(zip(similarity, vetoes, strict=True))
+             if veto is None and (rating is None or rating < 5.0)]
+    asked = list(dict.fromkeys(variants[i] for i in open_)) if weight > 0 else []
+    llm = dict(zip(asked, _llm_ratings(context, asked, leaks, step), strict=True)) if asked else {}
+    ratings = []
+    for index, (variant, rating) in enumerate(zip(variants, similarity, strict=True)):
+        rating = 5.0 if rating is None else rating
+        if vetoes[index] is None and llm.get(variant, 5.0) <= VETO:
+            vetoes[index] = "the critic model rated it 1"
+        blended = (1 - weight) * rating + weight * llm[variant] if variant in llm else rating
+        ratings.append(VETO if vetoes[index] else round(blended, 3))
+    step.detail.update(similarity_ratings=similarity, llm_ratings=[llm.get(v) for v in variants], vetoes=vetoes)
     return ratings
 
 
-def _veto(variant: str, sim_rating: float, llm_rating: float, guard: TargetIndex) -> str | None:
-    """Which signal finds a leak in the variant (None: none does). A leak found by one signal is not averaged away."""
+def model_rated(trace: Trace) -> bool:
+    """Whether the critic model rated any variant in the last critic step (a rating more variants may change; the
+    deterministic signals rate the redacted text itself, which more smoothing does not change)."""
+    step = next(s for s in reversed(trace.steps) if s.agent == "critic")
+    return any(rating is not None for rating in step.detail.get("llm_ratings", ()))
+
+
+def _veto(variant: str, sim_rating: float | None, guard: TargetIndex) -> str | None:
+    """Which deterministic signal finds a leak in the variant (None: none does)."""
     if guard.mentions.find(variant):
         return "a target is mentioned"
-    if sim_rating <= VETO:
+    if sim_rating is not None and sim_rating <= VETO:
         return "a sentence is as close to a target as a leak"
-    if llm_rating <= VETO:
-        return "the critic model rated it 1"
     return None
 
 
 def _similarity_ratings(context: AgentContext, variants: list[str], leaks: list[Leak],
-                        guard: TargetIndex) -> list[float]:
+                        guard: TargetIndex) -> list[float | None]:
     """Per variant, 5 when no sentence comes near a leaked target's profile or knowledge, down to 1 at the leak
-    threshold (5.0 for all without an embedder)."""
-    if guard.embedder is None or not leaks:
+    threshold (None for all without an embedder: similarity cannot tell)."""
+    if guard.embedder is None:
+        return [None] * len(variants)
+    if not leaks:
         return [5.0] * len(variants)
     low, high = context.config.sim_confirm, context.config.sim_leak
     ratings = {}

@@ -7,52 +7,101 @@ import re
 import numpy as np
 
 from ..errors import ModelCallError
-from ..screening import TargetIndex, redact, split_sentences
+from ..screening import TargetIndex, redact
+from ..screening.parts import clause_spans, joint_length, sentence_spans
 from ..trace import Step, Trace
 from . import structured
-from .base import PLACEHOLDER, AgentContext, Leak, is_clean, variant_temperature
+from .base import PLACEHOLDER, AgentContext, Leak, variant_temperature
+from .faithful import is_faithful
 
 
 def erase(context: AgentContext, query: str, answer: str, leaks: list[Leak], guard: TargetIndex,
-          trace: Trace) -> list[str]:
-    """k sanitised variants of the answer (an empty list when nothing usable is left)."""
+          trace: Trace, first: int = 0) -> list[str]:
+    """Sanitised variants of the answer, from the first-th on (an empty list when nothing usable is left). The
+    hybrid eraser writes one at first (first=0) and the rest of the k only when that one did not pass the critic;
+    the LLM eraser (the paper's) writes all k at once."""
     step = trace.step("erase")
     k = context.config.k
     if context.config.erase == "llm":
-        return [_llm_erase(context, query, answer, leaks, i, step) for i in range(k)]
+        return [_llm_erase(context, query, answer, leaks, i, step) for i in range(first, k)]
     redacted = _redact(context, answer, leaks, guard)
     step.detail["redacted"] = redacted
     if len(re.findall(r"\w+", redacted.replace(PLACEHOLDER, ""))) < 3:
         step.detail["result"] = "nothing left after redaction"
         return []
     if PLACEHOLDER not in redacted:
-        return [redacted]
+        return [] if first else [redacted]
     kind = leaks[0].target.kind
-    neutral = redacted.replace(PLACEHOLDER, context.prompts.neutral(kind))
-    variants, fallbacks = [], 0
-    for i in range(k):
-        smoothed = _smooth(context, redacted, context.prompts.examples(kind), i, step)
-        if smoothed is None or not is_clean(smoothed, redacted + " " + query, guard):
-            smoothed, fallbacks = neutral, fallbacks + 1
-        variants.append(smoothed)
-    step.detail["fallbacks_to_placeholder_text"] = fallbacks
+    variants = [_variant(context, redacted, kind, i, guard, step) for i in range(first, k if first else 1)]
+    step.detail["fallbacks_to_neutral_words"] = variants.count(_neutral(context, redacted, kind))
     return variants
 
 
+def _variant(context: AgentContext, redacted: str, kind: str, index: int, guard: TargetIndex, step: Step) -> str:
+    """The redacted answer with the placeholders smoothed over by one LLM call: only the stretch from the first
+    sentence that holds a placeholder to the last is rewritten, and it is kept only if it adds nothing to what the
+    redacted stretch says (is_faithful); otherwise the placeholders become the neutral words of the kind."""
+    holding = [(a, b) for a, b in sentence_spans(redacted) if PLACEHOLDER in redacted[a:b]]
+    start, end = holding[0][0], holding[-1][1]
+    stretch = redacted[start:end]
+    smoothed = _smooth(context, stretch.strip(), context.prompts.examples(kind), index, step)
+    if smoothed is None or not is_faithful(smoothed, stretch, guard, context.prompts):
+        return _neutral(context, redacted, kind)
+    lead, trail = stretch[: len(stretch) - len(stretch.lstrip())], stretch[len(stretch.rstrip()):]
+    return (redacted[:start] + lead + smoothed + trail + redacted[end:]).strip()
+
+
+def _neutral(context: AgentContext, redacted: str, kind: str) -> str:
+    """The placeholders replaced by the kind's neutral words ("someone"), capitalised where a sentence starts."""
+    words = context.prompts.neutral(kind)
+    pieces = redacted.split(PLACEHOLDER)
+    text = pieces[0]
+    for piece in pieces[1:]:
+        starts = not text.strip() or text.rstrip()[-1] in ".!?\n"
+        text += (words[:1].upper() + words[1:] if starts else words) + piece
+    return text
+
+
 def _redact(context: AgentContext, answer: str, leaks: list[Leak], guard: TargetIndex) -> str:
-    """The answer with leaked mentions replaced by the placeholder, and the sentences that restate a leaked target's
+    """The answer with leaked mentions replaced by the placeholder, and the clauses that restate a leaked target's
     profile or knowledge dropped (a restated fact needs no name): those as close as sim_confirm to a target leaked
-    indirectly, and those as close as sim_leak to one named."""
+    indirectly or to one whose name the clause held, and the others as close as sim_leak to one named."""
     leaked_ids = {leak.target.id for leak in leaks} | {i for leak in leaks for i in leak.covers}
     mentions = [m for m in guard.mentions.find(answer) if m.target_id in leaked_ids]
     text = redact(answer, mentions, PLACEHOLDER)
-    sentences = split_sentences(text)
-    if sentences and guard.embedder is not None:
-        config = context.config
-        floors = np.array([config.sim_leak if leak.direct else config.sim_confirm for leak in leaks])
-        keep = (guard.closeness(sentences, leaks) < floors).all(axis=1)
-        text = " ".join(s for s, k in zip(sentences, keep, strict=True) if k)
-    return text
+    spans = clause_spans(text, sentence_spans(text))
+    if not spans or guard.embedder is None:
+        return text
+    config = context.config
+    named = np.array([[PLACEHOLDER in text[a:b]] for a, b in spans])
+    direct = np.array([leak.direct for leak in leaks])
+    floors = np.where(direct & ~named, config.sim_leak, config.sim_confirm)
+    keep = (guard.closeness([_bare(text[a:b]) for a, b in spans], leaks) < floors).all(axis=1)
+    for (start, end), kept in reversed(list(zip(spans, keep.tolist(), strict=True))):
+        if not kept:  # the clause goes, the layout around it stays
+            text = _cut(text, start, end)
+    return text.strip()
+
+
+def _bare(clause: str) -> str:
+    """A clause without its joint (", and") and its placeholder, as it is compared with the targets."""
+    return clause[joint_length(clause):].replace(PLACEHOLDER, " ").strip()
+
+
+def _cut(text: str, start: int, end: int) -> str:
+    """text without the clause at start:end; a clause that ended its sentence passes its end on ("A, and B." less
+    B is "A."), a first clause passes the capital on to the next."""
+    clause, rest = text[start:end], text[end:]
+    ending = re.search(r"[.!?]+\s*$", clause)
+    before = text[:start]
+    if before.rstrip() and before.rstrip()[-1] not in ".!?\n" and ending:  # the last clause of a sentence went
+        return before.rstrip().rstrip(",;") + ending.group().rstrip() + (" " if rest[:1].strip() else "") + rest
+    following = joint_length(rest)
+    if following and not (ending and ending.end() == len(clause)):  # the first clause went: the next one begins
+        rest = rest[following:]
+        rest = rest[:1].upper() + rest[1:]
+        return before + (" " if before and not before.endswith((" ", "\n")) else "") + rest
+    return before + rest
 
 
 def _smooth(context: AgentContext, redacted: str, examples: str, index: int, step: Step) -> str | None:

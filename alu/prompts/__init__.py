@@ -1,7 +1,8 @@
 """Every prompt and user-visible phrase, kept as data files beside this module and replaceable by the caller.
 
-Templates are `NAME.txt` files with `$field` placeholders; the phrases (the refusal, the neutral words that stand for
-a removed target, how a list of answers is written) are in phrases.json. `Prompts(templates=..., phrases=...)` or
+Templates are `NAME.txt` files with `$field` placeholders; the phrases (the refusal and the decline of a question's
+part, in each refusal style, the neutral words that stand for a removed target, how a list of answers is written) are
+in phrases.json. `Prompts(templates=..., phrases=...)` or
 `Prompts.from_dir(folder)` replace any of them: `Unlearner(..., prompts=Prompts(templates={"smooth": "..."}))`.
 """
 
@@ -18,6 +19,9 @@ from typing import Any
 from ..errors import ConfigError
 
 PHRASES_FILE = "phrases.json"
+STYLES = ("decline", "unknown")  # refusal styles: say that something is withheld, or answer as if never known
+DEFAULT_STYLE = STYLES[0]
+_STYLE_KEYS = {"decline": ("refusal", "decline"), "unknown": ("unknown_refusal", "unknown_decline")}
 
 
 @cache
@@ -64,7 +68,27 @@ class Prompts:
 
     @property
     def refusal(self) -> str:
-        return self.phrases["refusal"]
+        """The whole refusal of the default style."""
+        return self.refusal_in(DEFAULT_STYLE)
+
+    def refusal_in(self, style: str) -> str:
+        """The whole refusal: `decline` says that something is withheld, `unknown` answers as if it were never
+        known."""
+        return self.phrases[_STYLE_KEYS[style][0]]
+
+    def decline(self, style: str, numbers: list[int]) -> str:
+        """The sentence that declines the given parts (1-based) of a question, naming them by position only."""
+        ordinals = [self._ordinal(n) for n in numbers]
+        if len(ordinals) == 1:
+            parts = Template(self.phrases["part"]).substitute(ordinal=ordinals[0])
+        else:
+            joined = ", ".join(ordinals[:-1]) + f" {self.phrases['and']} " + ordinals[-1]
+            parts = Template(self.phrases["parts"]).substitute(ordinals=joined)
+        return Template(self.phrases[_STYLE_KEYS[style][1]]).substitute(parts=parts)
+
+    def _ordinal(self, number: int) -> str:
+        ordinals = self.phrases["ordinals"]
+        return ordinals[number - 1] if number <= len(ordinals) else f"#{number}"
 
     def neutral(self, kind: str) -> str:
         """The words that stand for a removed target of this kind."""
