@@ -113,3 +113,23 @@ def test_bm25_ranks_the_matching_passage_first():
     index = BM25(["Q: Where was Basil born? A: Kuwait City", "Q: What is the capital of France? A: Paris"])
     assert index.search("Basil birthplace born", 1) == ["Q: Where was Basil born? A: Kuwait City"]
     assert index.top("unrelated words", 2) == []
+
+
+@needs_data
+def test_mixed_questions_join_a_forgotten_and_a_kept_part():
+    from alu.eval import mixed
+
+    suite = mixed.mixed(Source(), {"tofu": 4, "wpu": 4, "topics": 4})
+    assert [p.name for p in suite.parts] == ["tofu", "wpu", "topics"]
+    for part in suite.parts:
+        assert len(part.items) == 4 and {i.split for i in part.items} == {mixed.SPLIT}
+        for item in part.items:
+            kept = item.meta["kept_question"]
+            assert kept in item.query and item.query.startswith(kept) != item.meta["forgotten_first"]
+            assert item.gold and item.meta["forget_gold"] and item.forget
+    tofu = suite.parts[0]
+    assert all(i.about[0] in i.query for i in tofu.items)  # the forgotten author is named
+    assert {i.about[0] for i in tofu.items} == {t.name for t in tofu.targets}
+    topic_questions = {row["question"] for domain in topics.DOMAINS
+                       for _, row in topics.rows_of(Source(), domain, topics.EVALUATION)}
+    assert all(i.query.replace(i.meta["kept_question"], "").strip() in topic_questions for i in suite.parts[2].items)

@@ -226,6 +226,22 @@ def test_a_leak_pasted_back_as_an_assistant_turn_is_refused(client, upstream, ja
     assert completion.choices[0].message.content == REFUSAL
 
 
+def test_a_question_with_a_forgotten_part_gets_the_rest_answered(client, upstream, jane, rules):
+    decline = default_prompts().decline("decline", [2])
+    completion, _ = ask(client, "Why is the sky blue? And where was Jane Doe born?")
+    text = completion.choices[0].message.content
+    assert text.endswith(decline) and "blue" in text and "Jane" not in text and "Doe" not in text
+    streamed = "".join(chunk.choices[0].delta.content or "" for chunk in client.chat.completions.create(
+        model=MODEL, stream=True, messages=[{"role": "user", "content": "Why is the sky blue? And who is J. Doe?"}])
+        if chunk.choices)
+    assert streamed.endswith(decline) and "Doe" not in streamed
+    vanilla = [r for r in upstream_requests(upstream) if r["messages"][0]["role"] == "system"]
+    assert [r["messages"][-1]["content"] for r in vanilla] == ["Why is the sky blue?"] * 2  # never the other part
+    completion, _ = ask(client, "Where was Jane Doe born?")  # nothing else asked: refused with no upstream call
+    assert completion.choices[0].message.content == REFUSAL
+    assert len([r for r in upstream_requests(upstream) if r["messages"][0]["role"] == "system"]) == 2
+
+
 def test_a_target_cannot_be_rebuilt_across_turns(client, jane, rules):
     """Turn 1 asks about the target indirectly, turn 2 follows up on the filtered answer; nothing leaks."""
     conversation: list[tuple[str, str]] = []

@@ -16,10 +16,11 @@ VETO = 1.0  # the rating of a variant in which some signal found a leak: the com
 
 def critic(context: AgentContext, variants: list[str], leaks: list[Leak], guard: TargetIndex,
            trace: Trace) -> list[float]:
-    """A 1-5 rating per variant (5 = no trace of any leaked target). The hybrid critic asks the LLM only where the
-    deterministic signals leave it open: a variant that mentions a target or has a sentence as close to one as a
-    leak is rated VETO, one with no sentence near any (below sim_confirm) is rated 5, and only the others get the
-    LLM's rating, blended in with critic_llm_weight (its 1 is a veto, whatever the similarity says)."""
+    """A 1-5 rating per variant (5 = no trace of any leaked target). The hybrid critic asks the LLM only where its
+    rating can change the outcome: a variant that mentions a target or has a sentence as close to one as a leak is
+    rated VETO; one whose similarity rating reaches tau is accepted, and one that even an LLM 5 (blended in with
+    critic_llm_weight) could not lift to tau is rejected, on the deterministic signals alone. The others (and every
+    variant without an embedder, where similarity cannot tell) get the LLM's rating blended in; its 1 is a veto."""
     step = trace.step("critic")
     config = context.config
     if config.critic == "llm":
@@ -30,7 +31,7 @@ def critic(context: AgentContext, variants: list[str], leaks: list[Leak], guard:
     vetoes = [_veto(variant, rating, guard) for variant, rating in zip(variants, similarity, strict=True)]
     weight = config.critic_llm_weight
     open_ = [i for i, (rating, veto) in enumerate(zip(similarity, vetoes, strict=True))
-             if veto is None and (rating is None or rating < 5.0)]
+             if veto is None and (rating is None or _open(rating, weight, config.tau))]
     asked = list(dict.fromkeys(variants[i] for i in open_)) if weight > 0 else []
     llm = dict(zip(asked, _llm_ratings(context, asked, leaks, step), strict=True)) if asked else {}
     ratings = []
@@ -42,6 +43,11 @@ def critic(context: AgentContext, variants: list[str], leaks: list[Leak], guard:
         ratings.append(VETO if vetoes[index] else round(blended, 3))
     step.detail.update(similarity_ratings=similarity, llm_ratings=[llm.get(v) for v in variants], vetoes=vetoes)
     return ratings
+
+
+def _open(rating: float, weight: float, tau: float) -> bool:
+    """Whether an LLM rating could still decide a variant of this similarity rating: below tau, but within reach."""
+    return rating < tau <= (1 - weight) * rating + weight * 5.0
 
 
 def model_rated(trace: Trace) -> bool:

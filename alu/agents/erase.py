@@ -14,6 +14,9 @@ from . import structured
 from .base import PLACEHOLDER, AgentContext, Leak, variant_temperature
 from .faithful import is_faithful
 
+MIN_WORDS_LEFT = 2  # an answer with fewer words once the targets are removed is refused
+MAX_SMOOTHED_CHARS = 800  # sentences holding placeholders beyond this get neutral words, not an LLM call
+
 
 def erase(context: AgentContext, query: str, answer: str, leaks: list[Leak], guard: TargetIndex,
           trace: Trace, first: int = 0) -> list[str]:
@@ -26,29 +29,37 @@ def erase(context: AgentContext, query: str, answer: str, leaks: list[Leak], gua
         return [_llm_erase(context, query, answer, leaks, i, step) for i in range(first, k)]
     redacted = _redact(context, answer, leaks, guard)
     step.detail["redacted"] = redacted
-    if len(re.findall(r"\w+", redacted.replace(PLACEHOLDER, ""))) < 3:
+    if len(re.findall(r"\w+", redacted.replace(PLACEHOLDER, ""))) < MIN_WORDS_LEFT:
         step.detail["result"] = "nothing left after redaction"
         return []
     if PLACEHOLDER not in redacted:
         return [] if first else [redacted]
     kind = leaks[0].target.kind
     variants = [_variant(context, redacted, kind, i, guard, step) for i in range(first, k if first else 1)]
-    step.detail["fallbacks_to_neutral_words"] = variants.count(_neutral(context, redacted, kind))
     return variants
 
 
 def _variant(context: AgentContext, redacted: str, kind: str, index: int, guard: TargetIndex, step: Step) -> str:
-    """The redacted answer with the placeholders smoothed over by one LLM call: only the stretch from the first
-    sentence that holds a placeholder to the last is rewritten, and it is kept only if it adds nothing to what the
-    redacted stretch says (is_faithful); otherwise the placeholders become the neutral words of the kind."""
+    """The redacted answer with its placeholders smoothed over by one LLM call, which sees only the sentences that
+    hold one (a line each) and must give them back line for line; a line is kept only if it adds nothing to what its
+    sentence says (is_faithful), else its placeholders become the neutral words of the kind."""
     holding = [(a, b) for a, b in sentence_spans(redacted) if PLACEHOLDER in redacted[a:b]]
-    start, end = holding[0][0], holding[-1][1]
-    stretch = redacted[start:end]
-    smoothed = _smooth(context, stretch.strip(), context.prompts.examples(kind), index, step)
-    if smoothed is None or not is_faithful(smoothed, stretch, guard, context.prompts):
-        return _neutral(context, redacted, kind)
-    lead, trail = stretch[: len(stretch) - len(stretch.lstrip())], stretch[len(stretch.rstrip()):]
-    return (redacted[:start] + lead + smoothed + trail + redacted[end:]).strip()
+    sentences = [redacted[a:b].strip() for a, b in holding]
+    smoothed = _smooth(context, "\n".join(sentences), context.prompts.examples(kind), index, step)
+    lines = smoothed.splitlines() if smoothed else []
+    if len(lines) != len(sentences):
+        lines = [""] * len(sentences)
+    text, neutral = redacted, 0
+    for (start, end), sentence, line in reversed(list(zip(holding, sentences, lines, strict=True))):
+        line = line.strip()
+        faithful = bool(line) and is_faithful(line, sentence, guard, context.prompts)
+        rewritten = line if faithful else _neutral(context, sentence, kind)
+        neutral += not faithful
+        original = redacted[start:end]
+        lead, trail = original[: len(original) - len(original.lstrip())], original[len(original.rstrip()):]
+        text = text[:start] + lead + rewritten + trail + text[end:]
+    step.detail["neutral_sentences"] = step.detail.get("neutral_sentences", 0) + neutral
+    return text.strip()
 
 
 def _neutral(context: AgentContext, redacted: str, kind: str) -> str:
@@ -105,10 +116,18 @@ def _cut(text: str, start: int, end: int) -> str:
 
 
 def _smooth(context: AgentContext, redacted: str, examples: str, index: int, step: Step) -> str | None:
+    """The smoothed sentences, or None (the caller falls back to neutral words): no call for more than
+    MAX_SMOOTHED_CHARS, a reply about as long as the text at most, and no retry."""
+    if len(redacted) > MAX_SMOOTHED_CHARS:
+        step.detail["smoothing"] = "skipped: too long"
+        return None
     prompt = context.prompts.render("smooth", text=redacted, examples=examples)
-    params = context.params("smooth", seed_offset=index, temperature=variant_temperature(context, index))
+    max_tokens = min(context.config.agent_max_tokens, len(redacted) // 2 + 32)
+    params = context.params("smooth", seed_offset=index, temperature=variant_temperature(context, index),
+                            max_tokens=max_tokens)
     try:
-        data = structured.call_json(context.agent_model, prompt, structured.string_field("text"), params, step)
+        data = structured.call_json(context.agent_model, prompt, structured.string_field("text"), params, step,
+                                    retry=False)
     except ModelCallError:
         return None
     return data["text"].strip()

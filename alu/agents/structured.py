@@ -24,9 +24,11 @@ def call(model: ChatModel, prompt: str, params: GenerationParams, step: Step) ->
     return completion
 
 
-def call_json(model: ChatModel, prompt: str, schema: dict[str, Any], params: GenerationParams, step: Step) -> dict:
-    """Ask for JSON matching the schema; retry once greedily; raise ModelCallError if still unusable."""
-    attempts = (params, replace(params, temperature=0.0, seed=params.seed + 1))
+def call_json(model: ChatModel, prompt: str, schema: dict[str, Any], params: GenerationParams, step: Step,
+              retry: bool = True) -> dict:
+    """Ask for JSON matching the schema; retry once greedily (unless retry=False: the caller has a fallback); raise
+    ModelCallError if still unusable."""
+    attempts = (params, replace(params, temperature=0.0, seed=params.seed + 1))[: 2 if retry else 1]
     for attempt in attempts:
         completion = call(model, prompt, replace(attempt, json_schema=schema), step)
         data = parse_json(checked_text(completion.text))

@@ -107,6 +107,17 @@ def attacks(settings: EvalSettings, models: ModelSettings) -> None:
 
 
 @eval_group.command()
+@eval_options
+def mixed(settings: EvalSettings, models: ModelSettings) -> None:
+    """Questions that join a forgotten part and a kept part (TOFU authors, WPU persons, WMDP topics): the kept part's
+    ROUGE-L, and leaks of the forgotten part."""
+    from ..eval import mixed as mixed_mod
+
+    _run(lambda src, limit, over: mixed_mod.mixed(src, _limits(limit, mixed_mod.PARTS, over)), settings, models,
+         ("forgotten_first",))
+
+
+@eval_group.command()
 @click.option("--targets", "targets_file", required=True, type=click.Path(dir_okay=False),
               help="The forget list: a targets file (.txt, .jsonl or .csv, as `alu targets import` reads).")
 @click.option("--forget", "forget_file", required=True, type=click.Path(dir_okay=False),
