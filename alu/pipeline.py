@@ -188,6 +188,7 @@ class Unlearner:
             parts, plan.declined, declined = self._keep(request.query, config, _last_turn_cut(request.history,
                                                                                                history))
             plan.targets = list({c.target.id: c for c in [*named, *declined]}.values())
+            history = self._withheld(history, plan.targets)
             step.detail.update(parts=len(split_parts(request.query)), declined=plan.declined,
                                history_turns_dropped=len(request.history) - len(history))
             if not any(is_question(part) for part in parts):
@@ -208,8 +209,7 @@ class Unlearner:
                                                                                           list[Candidate]]:
         """The parts of a turn that name no target (a part that lists a target among others keeps the others), the
         positions of the declined questions among its questions (1-based), and the targets named. follows_cut: the
-        user's turn before this one lost a part, so a part that points back ("Where was she born?") is declined
-        too."""
+        turn before this one lost a part, so a part that points back ("Where was she born?") is declined too."""
         kept, declined, named, number = [], [], [], 0
         for part in split_parts(text):
             number += is_question(part)
@@ -226,8 +226,9 @@ class Unlearner:
         return kept, declined, named
 
     def _kept_history(self, history: list[Message], config: PipelineConfig) -> list[Message]:
-        """The earlier turns less the parts that name a target; a user turn left empty goes with the reply to it.
-        System turns are the deployer's own and stay whole (see _answer)."""
+        """The earlier user and assistant turns less the parts that name a target; a user turn left empty goes with
+        the reply to it. System turns are the deployer's own: only their lines about a declined target are withheld
+        (_withheld)."""
         kept: list[Message] = []
         dropped_user = False
         for message in history:
@@ -243,6 +244,20 @@ class Unlearner:
             dropped_user = message["role"] == "user" and not content
             if content:
                 kept.append({**message, "content": content})
+        return kept
+
+    def _withheld(self, history: list[Message], declined: list[Candidate]) -> list[Message]:
+        """The system turns less their lines that mention a declined target (a retrieved passage about it): the
+        model is not asked about it and needs nothing about it. Other lines, and every other turn, stay."""
+        ids = {target_id for candidate in declined for target_id in candidate.covers}
+        kept = []
+        for message in history:
+            if message["role"] == "system":
+                lines = [line for line in message["content"].splitlines()
+                         if not any(m.target_id in ids for m in self.index.mentions.find(line))]
+                message = {**message, "content": "\n".join(lines)} if any(line.strip() for line in lines) else None
+            if message is not None:
+                kept.append(message)
         return kept
 
     def _answer(self, plan: Plan, answer: str, trace: Trace, context: AgentContext) -> str | None:
@@ -288,11 +303,14 @@ class Unlearner:
 
     def _with_declined(self, candidates: list[Candidate], declined: list[Candidate],
                        answer: str) -> list[Candidate]:
-        """The screened candidates and the targets the plan declined, which the audit checks the answer for whatever
-        screening found (the model was not asked about them, but may still bring them up)."""
+        """The screened candidates and the targets the plan declined, marked declined (Candidate.declined): the
+        audit checks the answer for them whatever screening found, since the model may still bring them up."""
+        ids = {c.target.id for c in declined}
+        for candidate in candidates:
+            candidate.declined = candidate.target.id in ids
         have = {c.target.id for c in candidates}
-        missing = [replace(c, query_mentions=[], answer_mentions=[], context_mentions=[], named=False, similarity=0.0)
-                   for c in declined if c.target.id not in have]
+        missing = [replace(c, query_mentions=[], answer_mentions=[], context_mentions=[], named=False, similarity=0.0,
+                           declined=True) for c in declined if c.target.id not in have]
         sentences = split_sentences(answer)
         if missing and sentences:
             scores = self.index.closeness(sentences, missing).max(axis=0)

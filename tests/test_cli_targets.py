@@ -163,3 +163,21 @@ def test_ask_with_the_embedded_model_refuses_a_question_about_a_registry_target(
     answer = json.loads(result.stdout)
     assert answer["refused"] and answer["trace"]["reason"] == "the conversation names a forget target"
     assert answer["trace"]["candidates"] == ["J. K. Rowling"] and "Galbraith" not in answer["answer"]
+
+
+@pytest.mark.model
+def test_ask_answers_the_other_part_and_declines_the_targets_in_the_chosen_style(tmp_path):
+    db = str(tmp_path / "r.db")
+    assert run("targets", "add", "J. K. Rowling", "--db", db).returncode == 0
+    result = run("ask", "What is the capital of France, and where was J. K. Rowling born?", "--model",
+                 "smollm2-135m", "--max-tokens", "16", "--db", db, "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["trace"]["path"] == "partial" and "Rowling" not in answer["answer"]
+    assert answer["answer"].endswith("I can't share information about the second part of your question.")
+    unknown = run("ask", "Where was J. K. Rowling born?", "--model", "smollm2-135m", "--db", db,
+                  "--refusal-style", "unknown", "--json")
+    assert json.loads(unknown.stdout)["answer"] == "I don't have information about that."
+    whole = run("ask", "What is the capital of France, and where was J. K. Rowling born?", "--model",
+                "smollm2-135m", "--db", db, "--no-partial-answers", "--json")
+    assert json.loads(whole.stdout)["refused"]

@@ -343,3 +343,24 @@ def test_partial_answers_off_refuses_the_whole_question_before_any_model_call():
     config = PipelineConfig(partial_answers=False)
     result = unlearner(model, config).ask("Who wrote Emma, and where was J. K. Rowling born?")
     assert result.refused and model.calls == []
+
+
+def test_passages_about_a_declined_target_are_withheld_from_the_model():
+    model = Recording(vanilla="Jane Austen wrote Emma.")
+    passages = [{"role": "system", "content": "Notes:\n- J. K. Rowling was born in Yate.\n- Jane Austen wrote Emma."}]
+    result = unlearner(model).ask("Who wrote Emma? Where was Rowling born?", history=passages)
+    assert result.trace.path == "partial"
+    assert model.seen[0][1]["content"] == "Notes:\n- Jane Austen wrote Emma."
+
+
+def test_a_declined_target_is_checked_without_asking_the_llm_about_a_mere_likeness():
+    from alu.agents import AgentContext, audit
+    from alu.screening import Candidate
+    from alu.trace import Trace
+
+    model = ScriptedModel()  # any LLM call fails the test
+    context = AgentContext(model, model, PipelineConfig(), default_prompts())
+    likeness = Candidate(ROWLING, similarity=0.5, declined=True)  # between sim_confirm and sim_leak
+    assert audit(context, "An author wrote seven books.", [likeness], Trace()) == []
+    restated = Candidate(ROWLING, similarity=0.7, declined=True)  # at sim_leak: a leak, no LLM needed
+    assert [leak.target for leak in audit(context, "x", [restated], Trace())] == [ROWLING]

@@ -24,7 +24,8 @@ def audit(context: AgentContext, answer: str, candidates: list[Candidate], trace
     sure = [c for c in undecided if c.similarity >= config.sim_leak]
     floor = 0.0 if config.strict else config.sim_confirm
     # a target the system turns name is asked about whatever its similarity: the answer may draw on that text
-    unsure = [c for c in undecided if c not in sure and (c.similarity >= floor or c.context_mentions)]
+    unsure = [c for c in undecided if c not in sure and not c.declined
+              and (c.similarity >= floor or c.context_mentions)]
     unsure = sorted(unsure, key=lambda c: -c.similarity)[: config.max_llm_candidates]
     leaks += [Leak(c.target, direct=False, covers=c.covers) for c in sure]
     if unsure:

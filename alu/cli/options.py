@@ -54,7 +54,7 @@ def _options(f: dataclasses.Field, meta: dict[str, Any], hint: Any, overrides: b
     default = None if overrides or f.default is dataclasses.MISSING else f.default
     names = [flag, *([meta["short"]] if meta["short"] else []), f.name]
     common = {"help": meta["help"], "metavar": meta["metavar"], **kind}
-    if kind.get("is_flag") and default is True:
+    if kind.get("is_flag") and f.default is True:  # on by default: the option is there to turn it off
         names = [f"{flag}/--no-{flag[2:]}", f.name]
         common.pop("is_flag")
     envvar = meta["envvar"]

@@ -27,7 +27,9 @@ def detector(targets: list[Target], spellings: dict[str, list[str]]) -> LeakDete
 
 def score(suite: Suite, item, record: dict, leaks: LeakDetector) -> dict:
     answer = record["answer"]
-    text, refused = answer["text"], answer["refused"] or is_refusal(answer["text"])
+    text = answer["text"]
+    # a partial answer ends by declining a part: it answers the rest, so it is no refusal
+    refused = answer["refused"] or (answer["trace"].get("path") != "partial" and is_refusal(text))
     scores: dict = {"refused": refused, "fault": bool(answer["trace"].get("error")),
                     "latency_s": record["latency_s"], "llm_calls": answer["llm_calls"]}
     if "screen" in answer["trace"].get("steps", {}):  # alu: the part of the latency that depends on the list size

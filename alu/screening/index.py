@@ -78,6 +78,9 @@ class Candidate:
     named: bool = False  # the user's turns name this target (see TargetIndex._mentions_in)
     evidence: int = UNMENTIONED  # the strongest mention's level (NAMED ... UNMENTIONED)
     members: tuple[str, ...] = ()  # a group: the targets sharing a partial mention that did not fit one by one
+    # the plan declined the part about it: the model was neither asked about it nor shown a passage about it, so the
+    # audit checks its mentions and sim_leak, without asking the LLM about the similarities below (see Unlearner)
+    declined: bool = False
 
     @property
     def covers(self) -> tuple[str, ...]:
