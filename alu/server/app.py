@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from .. import __version__
-from . import routes
+from . import admin, logs, routes
 from .auth import KeyCheck
 from .errors import install_error_handlers
 from .gateway import Gateway
@@ -33,7 +33,7 @@ def create_app(settings: ServerSettings, gateway: Gateway | None = None) -> Fast
     app.add_middleware(KeyCheck, settings=settings)  # added last: runs first, before the body is read
     app.state.gateway = gateway
     install_error_handlers(app)
-    for router in (routes.health, routes.openai, routes.admin):
+    for router in (routes.health, routes.openai, routes.admin, admin.router):
         app.include_router(router)
     return app
 
@@ -42,10 +42,12 @@ def serve(settings: ServerSettings) -> None:
     """Build the gateway, load the models, and serve until interrupted."""
     import uvicorn
 
+    log_config = logs.configure(settings.log_format)
     gateway = Gateway(settings)
     gateway.warm_up()
     app = create_app(settings, gateway)
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False,
+                    log_config=log_config)
     finally:
         gateway.close()

@@ -3,6 +3,7 @@ the admin key."""
 
 from __future__ import annotations
 
+import base64
 import hmac
 
 from fastapi import Request
@@ -13,6 +14,8 @@ from .gateway import Gateway
 from .settings import ServerSettings
 
 ADMIN_PREFIX = "/v1/unlearning/"
+ADMIN_PATHS = ("/v1/unlearning", "/metrics", "/admin")  # the operator's own: the admin key
+PAGE_PREFIX = "/admin"  # the admin page: a browser also sends the key as the password of HTTP Basic auth
 USER_PREFIX = "/v1/"
 
 
@@ -21,7 +24,13 @@ def gateway_of(request: Request) -> Gateway:
 
 
 def _bearer(headers: dict[bytes, bytes]) -> str | None:
+    """The key of a Bearer header, or the password of a Basic one (what a browser sends for the admin page)."""
     scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            return base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")[2] or None
+        except (ValueError, UnicodeDecodeError):
+            return None
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
@@ -56,11 +65,13 @@ class KeyCheck:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        check = check_admin if path.startswith(ADMIN_PREFIX) or path == ADMIN_PREFIX.rstrip("/") else (
+        page = path == PAGE_PREFIX or path.startswith(PAGE_PREFIX + "/")
+        check = check_admin if path.startswith(ADMIN_PREFIX) or path in ADMIN_PATHS or page else (
             check_user if path.startswith(USER_PREFIX) else None)
         if check is not None:
             try:
                 check(self.settings, _bearer(dict(scope["headers"])))
             except ApiError as exc:
-                return await error_response(exc)(scope, receive, send)
+                challenge = {"www-authenticate": 'Basic realm="alu admin"'} if page and exc.status == 401 else None
+                return await error_response(exc, headers=challenge)(scope, receive, send)
         await self.app(scope, receive, send)

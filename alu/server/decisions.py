@@ -38,6 +38,10 @@ class DecisionLog:
     def flush(self) -> None:
         self._queue.join()
 
+    def depth(self) -> int:
+        """Decisions waiting to be written."""
+        return self._queue.qsize()
+
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join(timeout=10)

@@ -15,6 +15,8 @@ from ..pipeline import Result, Unlearner
 from ..store import Store, open_store
 from .decisions import DecisionLog, decision_record
 from .errors import ApiError
+from .logs import log_decision
+from .metrics import Metrics
 from .settings import ServerSettings
 from .wire import ChatRequest
 
@@ -40,6 +42,7 @@ class Gateway:
         self.limiter = anyio.CapacityLimiter(settings.threads)
         self.decision_store = self.store if store is not None else open_store(settings.db)
         self.decisions = DecisionLog(self.decision_store, settings.decision_retention_days)
+        self.metrics = Metrics(lambda: len(self.unlearner.index), self._registry_version, self.decisions.depth)
 
     def close(self) -> None:
         self.decisions.close()
@@ -60,6 +63,12 @@ class Gateway:
         for model in self._all_models():
             if isinstance(model, LoadableModel):
                 model.warm_up()
+
+    def _registry_version(self) -> float:
+        try:
+            return float(self.store.version())
+        except Exception:  # a scrape reports the store as unknown rather than failing
+            return float("nan")
 
     def ready(self) -> bool:
         try:
@@ -97,7 +106,11 @@ class Gateway:
         return await anyio.to_thread.run_sync(func, *args, limiter=self.limiter)
 
     def log_decision(self, request: ChatRequest, result: Result, status: int) -> None:
-        self.decisions.record(result.trace.id, decision_record(request, result, status, self.settings.log_queries))
+        """Record the decision in the decision log and the metrics."""
+        record = decision_record(request, result, status, self.settings.log_queries)
+        self.decisions.record(result.trace.id, record)
+        log_decision(result.trace.id, record)
+        self.metrics.observe(result, status)
 
     def upstream_failed(self, result: Result) -> bool:
         """The refusal stands for a failed call of the governed model (not for a leak or another fault)."""

@@ -6,13 +6,14 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from ..errors import ConfigError
 from ..targets import Target
 from .auth import gateway_of
 from .errors import ApiError, error_response, not_found
 from .gateway import Gateway
+from .metrics import CONTENT_TYPE
 from .wire import ChatRequest, TargetIn, completion_body, stream_events
 
 GatewayDep = Annotated[Gateway, Depends(gateway_of)]
@@ -36,6 +37,12 @@ def ready(gateway: GatewayDep) -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
 
+@health.get("/metrics")
+def metrics(gateway: GatewayDep) -> Response:
+    """Prometheus metrics (behind the admin key)."""
+    return Response(gateway.metrics.render(), media_type=CONTENT_TYPE)
+
+
 @openai.get("/models")
 def list_models(gateway: GatewayDep) -> dict[str, Any]:
     data = [{"id": name, "object": "model", "created": 0, "owned_by": "alu"} for name in gateway.models]
@@ -44,7 +51,11 @@ def list_models(gateway: GatewayDep) -> dict[str, Any]:
 
 @openai.post("/chat/completions")
 async def chat_completions(body: ChatRequest, gateway: GatewayDep):
-    result = await gateway.complete(body)
+    try:
+        result = await gateway.complete(body)
+    except ApiError as exc:
+        gateway.metrics.rejected(exc.status)
+        raise
     headers = {"x-alu-decision-id": result.trace.id}
     if gateway.settings.upstream_failure == "502" and gateway.upstream_failed(result):
         gateway.log_decision(body, result, 502)

@@ -99,6 +99,10 @@ class SQLStore:
         rows = self._query("SELECT record FROM decisions WHERE id = ?", (decision_id,))
         return _json(rows[0][0]) if rows else None
 
+    def recent_decisions(self, limit: int) -> list[tuple[str, dict[str, Any]]]:
+        rows = self._query("SELECT id, record FROM decisions ORDER BY created_at DESC, id LIMIT ?", (limit,))
+        return [(decision_id, _json(record)) for decision_id, record in rows]
+
     def purge_decisions(self, older_than_days: float) -> int:
         cutoff = datetime.now(timezone.utc) - timedelta(days=older_than_days)
         return self._execute("DELETE FROM decisions WHERE created_at < ?", (_iso(cutoff),)).rowcount
