@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from itertools import islice, zip_longest
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -129,7 +129,10 @@ class TargetIndex:
         self.encoded = 0  # texts encoded by the model (not found in the cache) since creation
         self._keys: dict[str, list[int]] = {}  # target id -> its vectors' keys: the profile's, then its chunks'
         self._lock = threading.RLock()  # a long-running process applies registry changes while it screens
-        self._turns = RecentVectors(TURN_CACHE_SIZE)
+        self._turns = Recent(TURN_CACHE_SIZE)
+        # the static closeness of recent turns: a conversation's turns come back with every request, and its last
+        # one is looked at twice in a request (the plan, then screening); forgotten when the stored chunks change
+        self._closeness = Recent(TURN_CACHE_SIZE)
         self._load(list(targets))
 
     def __len__(self) -> int:
@@ -213,6 +216,7 @@ class TargetIndex:
 
     def _assign(self, targets: list[Target], texts: list[list[str]], keys: list[int]) -> None:
         """Give each target its run of keys (one per text, in order) and index its words."""
+        self._closeness.clear()
         offset = 0
         for target, group in zip(targets, texts, strict=True):
             self._keys[target.id] = keys[offset : offset + len(group)]
@@ -232,6 +236,7 @@ class TargetIndex:
             return
         self.mentions.remove(target_id)
         self.vectors.remove(self._keys.pop(target_id, []))
+        self._closeness.clear()
         self.words.remove(target_id)
 
     def encode(self, texts: list[str], turns: list[str] = (), detail: dict | None = None) -> np.ndarray | None:
@@ -324,7 +329,11 @@ class TargetIndex:
         texts = [*sentences, *turns]
         if floor <= 0.0 or not texts or not hasattr(self.embedder, "encode_static") or not self._keys:
             return sentences, turns
-        passes = (self.static_closeness(texts) >= floor).tolist()
+        known = self._closeness.get(turns)
+        fresh = [*sentences, *dict.fromkeys(t for t in turns if t not in known)]
+        scores = dict(zip(fresh, self.static_closeness(fresh).tolist(), strict=True)) if fresh else {}
+        self._closeness.put({t: scores[t] for t in turns if t in scores})
+        passes = [scores.get(t, known.get(t, 0.0)) >= floor for t in texts]
         if detail is not None:
             detail["gated"] = passes.count(False)
         return ([t for t, ok in zip(sentences, passes, strict=False) if ok],
@@ -499,15 +508,16 @@ def _apply(candidate: Candidate, match: _Match, floors: Floors) -> Candidate:
     return candidate
 
 
-class RecentVectors:
-    """The vectors of the last `size` distinct texts, in memory, least recently used dropped first."""
+class Recent:
+    """What was computed for the last `size` distinct texts (their vectors, their static closeness), in memory, least
+    recently used dropped first."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, texts: list[str]) -> dict[str, np.ndarray]:
+    def get(self, texts: list[str]) -> dict[str, Any]:
         found = {}
         with self._lock:
             for text in texts:
@@ -516,9 +526,13 @@ class RecentVectors:
                     found[text] = self._vectors[text]
         return found
 
-    def put(self, vectors: dict[str, np.ndarray]) -> None:
+    def clear(self) -> None:
         with self._lock:
-            self._vectors.update(vectors)
+            self._vectors.clear()
+
+    def put(self, values: dict[str, Any]) -> None:
+        with self._lock:
+            self._vectors.update(values)
             while len(self._vectors) > self.size:
                 self._vectors.popitem(last=False)
 

@@ -13,6 +13,7 @@ from typing import Any
 from ..pipeline import Result
 from ..store import Store
 from ..targets import Target
+from .logs import log_decision
 from .wire import ChatRequest
 
 log = logging.getLogger("alu.server")
@@ -21,7 +22,8 @@ PURGE_EVERY_S = 3600.0
 
 
 class DecisionLog:
-    """Writes decisions to the store from one background thread, off the request path, in batches; purges old ones.
+    """Writes decisions to the store (and a log line each, alu.server.logs) from one background thread, off the
+    request path, in batches; purges old ones.
 
     Give it its own store connection: then its commits never hold up the registry reads of requests.
     """
@@ -64,6 +66,8 @@ class DecisionLog:
             decisions = [item for item in batch if item is not None]
             if decisions:
                 self._safely(self.store.record_decisions, decisions)
+                for decision_id, record in decisions:  # the log lines too: off the request path
+                    log_decision(decision_id, record)
             for _ in batch:
                 self._queue.task_done()
             if len(decisions) < len(batch):

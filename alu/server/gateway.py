@@ -15,7 +15,6 @@ from ..pipeline import Result, Unlearner
 from ..store import Store, open_store
 from .decisions import DecisionLog, decision_record
 from .errors import ApiError
-from .logs import log_decision
 from .metrics import Metrics
 from .settings import ServerSettings
 from .wire import ChatRequest
@@ -107,9 +106,7 @@ class Gateway:
 
     def log_decision(self, request: ChatRequest, result: Result, status: int) -> None:
         """Record the decision in the decision log and the metrics."""
-        record = decision_record(request, result, status, self.settings.log_queries)
-        self.decisions.record(result.trace.id, record)
-        log_decision(result.trace.id, record)
+        self.decisions.record(result.trace.id, decision_record(request, result, status, self.settings.log_queries))
         self.metrics.observe(result, status)
 
     def upstream_failed(self, result: Result) -> bool:
