@@ -72,3 +72,33 @@ def test_metric_labels_never_carry_a_target_name_or_user_text(tmp_path):
         text = http.get("/metrics", headers=ADMIN).text
     assert not re.search(r"zanzibar|quux|diary", text, re.IGNORECASE)
     store.close()
+
+
+def test_otel_spans_cover_each_step_and_carry_no_text_or_name(tmp_path):
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    store = open_store(str(tmp_path / "alu.db"))
+    store.add(Target("Zanzibar Quux"), reason="test")
+    model = ScriptedModel(vanilla="Zanzibar Quux wrote it.", smooth=as_json(text="Someone wrote it."),
+                          critic=rate_all(5))
+    settings = ServerSettings(admin_key="admin-key", embeddings=False, otel=True)
+    with TestClient(create_app(settings, Gateway(settings, store=store, models={"scripted": model}))) as http:
+        response = http.post("/v1/chat/completions", json={
+            "model": "scripted", "messages": [{"role": "user", "content": "Who wrote the secret diary?"}]})
+    spans = [s for s in exporter.get_finished_spans() if s.name.startswith("alu.")]
+    assert [s.name for s in spans][-1] == "alu.request"
+    assert {"alu.plan", "alu.vanilla", "alu.screen", "alu.erase"} <= {s.name for s in spans}
+    root = spans[-1]
+    assert root.attributes["alu.decision_id"] == response.headers["x-alu-decision-id"]
+    assert root.attributes["alu.path"] == "rewrite"
+    assert all(s.parent is not None and s.parent.span_id == root.context.span_id for s in spans[:-1])
+    text = repr([(s.name, dict(s.attributes)) for s in spans])
+    assert not re.search(r"zanzibar|quux|diary", text, re.IGNORECASE)
+    store.close()

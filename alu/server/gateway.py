@@ -13,6 +13,7 @@ from ..errors import ConfigError, ModelCallError
 from ..models import AsyncChatModel, ChatModel, LoadableModel, model_named
 from ..pipeline import Result, Unlearner
 from ..store import Store, open_store
+from . import spans
 from .decisions import DecisionLog, decision_record
 from .errors import ApiError
 from .metrics import Metrics
@@ -42,6 +43,7 @@ class Gateway:
         self.decision_store = self.store if store is not None else open_store(settings.db)
         self.decisions = DecisionLog(self.decision_store, settings.decision_retention_days)
         self.metrics = Metrics(lambda: len(self.unlearner.index), self._registry_version, self.decisions.depth)
+        self.otel = spans.tracer() if settings.otel else None
 
     def close(self) -> None:
         self.decisions.close()
@@ -108,6 +110,8 @@ class Gateway:
         """Record the decision in the decision log and the metrics."""
         self.decisions.record(result.trace.id, decision_record(request, result, status, self.settings.log_queries))
         self.metrics.observe(result, status)
+        if self.otel is not None:
+            spans.emit(self.otel, result, status, self.settings.log_queries)
 
     def upstream_failed(self, result: Result) -> bool:
         """The refusal stands for a failed call of the governed model (not for a leak or another fault)."""

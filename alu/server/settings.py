@@ -47,6 +47,8 @@ class ServerSettings:
         help="Bearer key for end users (repeatable, or comma-separated in $ALU_USER_KEYS). Without any, the chat API "
         "is open.")
     log_queries: bool = setting(False, help="Also log conversations and answers with each decision.")
+    otel: bool = setting(False, help="OpenTelemetry spans per request and pipeline step, to the tracer provider the "
+                         "process configures (pip install 'alu[otel]').")
     log_format: Literal["text", "json"] = setting(
         "text", help="Log lines (one per decision, with its id, path, reason and latency) as text or JSON.")
     decision_retention_days: float = setting(30.0, minimum=0.0,
