@@ -3,9 +3,10 @@ model -> screen targets -> agents -> final guard -> answer."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -13,7 +14,7 @@ from .agents import AgentContext, accepted, audit, compose, critic, erase, model
 from .config import PipelineConfig, preset
 from .embedding import TextEncoder, get_embedder
 from .errors import ConfigError
-from .models import DEFAULT_MODEL, AsyncChatModel, ChatModel, Message, get_model
+from .models import DEFAULT_MODEL, AsyncChatModel, ChatModel, Message, StreamingChatModel, get_model
 from .prompts import Prompts, default_prompts
 from .screening import Candidate, Floors, TargetIndex, split_sentences
 from .screening.parts import is_question, refers_back, split_parts, without_listed
@@ -22,6 +23,7 @@ from .targets import Target, as_targets
 from .trace import Trace
 
 MAX_QUERY_CHARS = 20_000
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*\s+|\n+")
 
 RunSync = Callable[..., Awaitable[Any]]  # runs a blocking function in a worker thread: run_sync(func, *args)
 
@@ -124,11 +126,18 @@ class Unlearner:
         worker thread through run_sync if the model is no AsyncChatModel), then the registry sync, screening and
         the agents run through run_sync: registry changes made during the model's call apply to its answer."""
         request = self._prepare(query, history, config, model)
-        governed = request.context.vanilla_model
         try:
             plan = await run_sync(self._plan, request)
-            if plan is None:
-                return _done(request, _refusal(request), True)
+        except Exception as exc:  # fail closed: every fault is a refusal
+            return _fault(request, exc)
+        return await self._complete_async(request, plan, run_sync)
+
+    async def _complete_async(self, request: _Request, plan: Plan | None, run_sync: RunSync) -> Result:
+        """The governed model's call, awaited, then everything after it (see ask_async)."""
+        if plan is None:
+            return _done(request, _refusal(request), True)
+        governed = request.context.vanilla_model
+        try:
             step = request.trace.step("vanilla")
             messages, params = vanilla_request(request.context, plan.query, plan.history)
             if isinstance(governed, AsyncChatModel):
@@ -140,14 +149,102 @@ class Unlearner:
             return _fault(request, exc)
         return await run_sync(self._finish, request, plan, answer, True)
 
+    async def stream_async(self, query: str, history: list[Message] | None = None, *, run_sync: RunSync,
+                           config: PipelineConfig | None = None, model: ChatModel | None = None,
+                           trace: Trace | None = None) -> AsyncIterator[str | Result]:
+        """ask_async() that releases the answer sentence by sentence as a streaming governed model
+        (StreamingChatModel) writes it: a sentence goes out only once it, and everything before it, passes
+        screening and the final guard with nothing left for an agent to judge. From the first sentence that does
+        not, the rest of the answer is read whole and goes through the agents (or, refused, is replaced by the
+        withheld phrase). Yields the pieces sent, then the Result, whose text is everything sent. A question
+        with a declined part, or a model that does not stream, is answered whole first (as ask_async)."""
+        request = self._prepare(query, history, config, model, trace)
+        try:
+            plan = await run_sync(self._plan, request)
+        except Exception as exc:  # fail closed: every fault is a refusal
+            plan, result = None, _fault(request, exc)
+        else:
+            result = None
+        governed = request.context.vanilla_model
+        if result is None and (plan is None or plan.declined or not isinstance(governed, StreamingChatModel)):
+            result = await self._complete_async(request, plan, run_sync)
+        if result is not None:
+            yield result.text
+            yield result
+            return
+        sent = []
+        async for piece in self._released(request, plan, governed, run_sync):
+            sent.append(piece)
+            yield piece
+        yield _done(request, "".join(sent), request.trace.path == "refuse")
+
+    async def _released(self, request: _Request, plan: Plan, governed: StreamingChatModel,
+                        run_sync: RunSync) -> AsyncIterator[str]:
+        """The pieces stream_async sends: screened sentences as they come, then the rest through the agents."""
+        context, trace = request.context, request.trace
+        step = trace.step("vanilla")
+        messages, params = vanilla_request(context, plan.query, plan.history)
+        released, pending, held, started = "", "", False, time.monotonic()
+        try:
+            async for piece in governed.astream(messages, params):
+                pending += piece
+                step.completion_tokens += 1
+                cut = 0 if held else _sentences_end(pending)
+                if not cut:
+                    continue
+                chunk = pending[:cut]
+                if await run_sync(self._releasable, plan, released + chunk, context):
+                    released, pending = released + chunk, pending[cut:]
+                    yield chunk
+                else:
+                    held = True
+            step.llm_calls, step.latency_s = 1, time.monotonic() - started
+            rest = pending.strip()
+            if rest and not held and await run_sync(self._releasable, plan, released + pending, context):
+                trace.path = "fast"
+                yield pending
+                return
+            if not rest:
+                trace.path = trace.path or "fast"
+                return
+            text = await run_sync(self._answer, plan, rest, trace, context)
+        except Exception as exc:  # fail closed: what was sent passed the checks; nothing else goes out
+            trace.path, trace.reason, trace.error = "refuse", "fault", f"{exc.__class__.__name__}: {exc}"
+            text = None
+        if text is None:
+            if not released:
+                yield _refusal(request)
+                return
+            trace.path = "partial"
+            text = context.prompts.phrases["withheld_rest"]
+        yield (" " if released and not released[-1].isspace() else "") + text
+
+    def _releasable(self, plan: Plan, text: str, context: AgentContext) -> bool:
+        """Whether text (the answer so far) may go out before the answer is complete: no target named in the
+        conversation, mentioned in the text or in a system turn, no candidate an agent would have to judge (a
+        similarity at sim_confirm), no registered name anywhere in it, and no strict mode."""
+        config = context.config
+        if config.strict or not config.fast_path:
+            return False
+        asked = [*_asked(plan.history), plan.query]
+        system = [m["content"] for m in plan.history if m["role"] == "system"]
+        candidates = self.index.screen(asked, text, config.max_candidates, floors(config), system)
+        if any(c.named or c.answer_mentions or c.context_mentions or c.similarity >= config.sim_confirm
+               for c in candidates):
+            return False
+        if self.index.mentions.find_shared(text):
+            return False
+        declined = self._with_declined([], plan.targets, text)
+        return not any(c.similarity >= config.sim_confirm for c in declined)
+
     def _prepare(self, query: str, history: list[Message] | None, config: PipelineConfig | None,
-                 model: ChatModel | None) -> _Request:
+                 model: ChatModel | None, trace: Trace | None = None) -> _Request:
         """Check the input (ConfigError) and pick the models and settings of one request."""
         context = self.context
         if config is not None or model is not None:
             context = replace(context, config=config or self.config, vanilla_model=model or self.model)
-        history = _check_input(query, history, context.config)
-        return _Request(query, history, context, Trace())
+        history = check_input(query, history, context.config)
+        return _Request(query, history, context, trace or Trace())
 
     def _finish(self, request: _Request, plan: Plan, answer: str, sync: bool) -> Result:
         """Everything after the governed model's answer: (registry sync,) screening, the agents, the final guard, and
@@ -366,6 +463,13 @@ def _restates(guard: TargetIndex, text: str, candidates: list[Candidate], config
     return bool((scores >= config.sim_leak).any())
 
 
+def _sentences_end(text: str) -> int:
+    """Where the complete sentences at the start of text end (0 for none): after the last sentence end that
+    more text follows, so a sentence is judged whole."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return ends[-1] if ends else 0
+
+
 def _last_turn_cut(history: list[Message], kept: list[Message]) -> bool:
     """Whether the last earlier turn (the user's or the assistant's) lost a part, or went whole, in the plan."""
     asked = [m for m in history if m["role"] != "system"]
@@ -412,7 +516,8 @@ def check_query(query: str) -> None:
         raise ConfigError(f"the query is longer than {MAX_QUERY_CHARS} characters")
 
 
-def _check_input(query: str, history: list[Message] | None, config: PipelineConfig) -> list[Message]:
+def check_input(query: str, history: list[Message] | None, config: PipelineConfig) -> list[Message]:
+    """The earlier turns, checked with the query (ConfigError for bad input)."""
     check_query(query)
     history = list(history or [])
     for message in history:

@@ -3,7 +3,8 @@
 Run: python tests/fake_upstream.py --port 9000 [--latency-ms 50]. The governed model's answer is chosen by the
 first rule whose key occurs in the last user message (else the default answer); the agents, told apart by the JSON
 they ask for, get well-formed, harmless JSON (or, per agent, the reply set in "agents"). POST /control changes the
-rules, the default, the agents' replies, the latency or makes every call fail with an HTTP status; GET
+rules, the default, the agents' replies, the latency, the delay between streamed words (chunk_ms; a request with
+"stream": true is answered a word at a time) or makes every call fail with an HTTP status; GET
 /control/requests returns the request bodies received.
 """
 
@@ -17,7 +18,7 @@ import time
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
 ROLE_BY_FIELD = {"leaked": "confirm", "text": "smooth", "ratings": "critic", "answer": "compose",
@@ -81,11 +82,25 @@ class FakeUpstream:
                         self.state["default"])
         else:
             text = json.dumps(self.state.get("agents", {}).get(kind) or agent_reply(kind, messages[-1]["content"]))
+        if body.get("stream"):
+            return StreamingResponse(self._chunks(text, body["model"]), media_type="text/event-stream")
+        if self.state.get("chunk_ms") and kind == "vanilla":  # written as slowly as it would be streamed
+            await asyncio.sleep(self.state["chunk_ms"] * len(text.split()) / 1000)
         return AsciiJSONResponse({
             "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": body["model"],
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12},
         })
+
+    async def _chunks(self, text: str, model: str):
+        """The reply as server-sent events, a word at a time, chunk_ms apart (state "chunk_ms")."""
+        for piece in re.findall(r"\S+\s*", text):
+            if self.state.get("chunk_ms"):
+                await asyncio.sleep(self.state["chunk_ms"] / 1000)
+            chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": model,
+                     "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+            yield f"data: {json.dumps(chunk)}\n\n"
+        yield "data: [DONE]\n\n"
 
     async def models(self, request: Request) -> JSONResponse:
         return JSONResponse({"object": "list", "data": [{"id": "fake-upstream-model", "object": "model"}]})

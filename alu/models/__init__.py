@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from .base import AsyncChatModel, ChatModel, Completion, GenerationParams, LoadableModel, Message, ScoringModel
+from .base import (
+    AsyncChatModel,
+    ChatModel,
+    Completion,
+    GenerationParams,
+    LoadableModel,
+    Message,
+    ScoringModel,
+    StreamingChatModel,
+)
 from .catalog import CATALOG, DEFAULT_MODEL, installed_models
 from .llama import LlamaCppModel
 from .openai_http import MAX_REPLY_BYTES, OpenAICompatModel
@@ -34,6 +43,7 @@ __all__ = [
     "CATALOG",
     "DEFAULT_MODEL",
     "AsyncChatModel",
+    "StreamingChatModel",
     "ChatModel",
     "Completion",
     "GenerationParams",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -54,6 +55,16 @@ class AsyncChatModel(Protocol):
 
     async def aclose(self) -> None:
         """Close the connections opened by achat (in the event loop that opened them)."""
+        ...
+
+
+@runtime_checkable
+class StreamingChatModel(Protocol):
+    """A model whose reply is read as it is written: the gateway's --stream sentences releases it sentence by
+    sentence."""
+
+    def astream(self, messages: list[Message], params: GenerationParams) -> AsyncIterator[str]:
+        """The reply's text, piece by piece; ModelCallError if the call fails."""
         ...
 
 

@@ -127,19 +127,49 @@ class OpenAICompatModel:
         if len(body) > self.max_reply_bytes:
             raise ModelCallError(f"model server reply longer than {self.max_reply_bytes} bytes")
 
-    async def _apost(self, messages: list[Message], params: GenerationParams,
-                     response_format: dict | None) -> Completion:
+    def _session_here(self) -> aiohttp.ClientSession:
+        """The aiohttp session of the running event loop: one per loop (a session cannot outlive its loop); up to
+        100 keep-alive connections (aiohttp's default), more concurrent calls wait for one; no cookies: calls of
+        different end users must not share state."""
         loop = asyncio.get_running_loop()
         if self._session is None or self._session_loop is not loop:
-            # one session per event loop (a session cannot outlive its loop); up to 100 keep-alive connections
-            # (aiohttp's default), more concurrent calls wait for one; no cookies: calls of different end users
-            # must not share state
             self._session = aiohttp.ClientSession(headers=self._headers, cookie_jar=aiohttp.DummyCookieJar())
             self._session_loop = loop
+        return self._session
+
+    async def astream(self, messages: list[Message], params: GenerationParams) -> AsyncIterator[str]:
+        """The reply's text as the server streams it (server-sent events), at most max_reply_bytes."""
+        timeout = aiohttp.ClientTimeout(total=params.timeout_s or self._timeout_s)
+        body, size = {**self._body(messages, params, None), "stream": True}, 0
+        try:
+            async with self._session_here().post(self.base_url + "/chat/completions", timeout=timeout,
+                                                 json=body) as response:
+                if response.status >= 400:
+                    raise ModelCallError(f"model server answered HTTP {response.status}")
+                async for line in response.content:
+                    size += len(line)
+                    if size > self.max_reply_bytes:
+                        raise ModelCallError(f"model server reply longer than {self.max_reply_bytes} bytes")
+                    data = line.strip().removeprefix(b"data:").strip()
+                    if not line.startswith(b"data:") or not data:
+                        continue
+                    if data == b"[DONE]":
+                        return
+                    choices = json.loads(data).get("choices") or [{}]
+                    piece = (choices[0].get("delta") or {}).get("content") or ""
+                    if piece:
+                        yield piece
+        except asyncio.TimeoutError:
+            raise ModelCallError("model server timed out") from None
+        except (aiohttp.ClientError, ValueError, AttributeError, TypeError) as exc:
+            raise ModelCallError(f"model server call failed: {exc.__class__.__name__}") from None
+
+    async def _apost(self, messages: list[Message], params: GenerationParams,
+                     response_format: dict | None) -> Completion:
         started = time.monotonic()
         timeout = aiohttp.ClientTimeout(total=params.timeout_s or self._timeout_s)
         try:
-            async with self._session.post(self.base_url + "/chat/completions", timeout=timeout,
+            async with self._session_here().post(self.base_url + "/chat/completions", timeout=timeout,
                                           json=self._body(messages, params, response_format)) as response:
                 status = response.status
                 data = json.loads(await self._aread(response.content.iter_chunked(65536))) if status < 400 else None

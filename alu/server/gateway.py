@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
@@ -11,8 +11,9 @@ import anyio
 from ..config import PipelineConfig, preset
 from ..errors import ConfigError, ModelCallError
 from ..models import AsyncChatModel, ChatModel, LoadableModel, model_named
-from ..pipeline import Result, Unlearner
+from ..pipeline import Result, Unlearner, check_input
 from ..store import Store, open_store
+from ..trace import Trace
 from . import spans
 from .decisions import DecisionLog, decision_record
 from .errors import ApiError
@@ -82,6 +83,26 @@ class Gateway:
     async def complete(self, request: ChatRequest) -> Result:
         """Run the pipeline for one chat request: the governed model's call in the event loop when it can be,
         screening and the agents in a worker thread."""
+        model, query, history, config = self._checked(request)
+        try:
+            return await self.unlearner.ask_async(query, history, config=config, model=model,
+                                                  run_sync=self._run_sync)
+        except ConfigError as exc:  # bad input: messages are written for end users and name no target
+            raise ApiError(400, str(exc), param="messages") from None
+
+    def stream(self, request: ChatRequest, trace: Trace) -> AsyncIterator[str | Result]:
+        """The pipeline for a streamed request in --stream sentences: the pieces released as they pass, then the
+        Result (Unlearner.stream_async). Bad input fails here, before the response starts."""
+        model, query, history, config = self._checked(request)
+        try:
+            check_input(query, history, config)
+        except ConfigError as exc:
+            raise ApiError(400, str(exc), param="messages") from None
+        return self.unlearner.stream_async(query, history, config=config, model=model, run_sync=self._run_sync,
+                                           trace=trace)
+
+    def _checked(self, request: ChatRequest) -> tuple[ChatModel, str, list, PipelineConfig]:
+        """The served model, the question, the earlier turns and the settings of a request (ApiError if bad)."""
         model = self.models.get(request.model)
         if model is None:
             raise ApiError(404, "the model does not exist; GET /v1/models lists the available models",
@@ -92,16 +113,15 @@ class Gateway:
         messages = [m.as_message() for m in request.messages]
         if messages[-1]["role"] != "user":
             raise ApiError(400, "the last message must come from the user", param="messages")
+        asked = request.max_completion_tokens or request.max_tokens
         try:
-            asked = request.max_completion_tokens or request.max_tokens
             config = self.config.with_overrides(
                 vanilla_temperature=request.temperature, seed=request.seed,
                 max_tokens=min(asked, self.settings.max_completion_tokens) if asked else None,
             )
-            return await self.unlearner.ask_async(messages[-1]["content"], messages[:-1], config=config, model=model,
-                                                  run_sync=self._run_sync)
-        except ConfigError as exc:  # bad input: messages are written for end users and name no target
+        except ConfigError as exc:
             raise ApiError(400, str(exc), param="messages") from None
+        return model, messages[-1]["content"], messages[:-1], config
 
     async def _run_sync(self, func: Callable[..., Any], *args: Any) -> Any:
         return await anyio.to_thread.run_sync(func, *args, limiter=self.limiter)

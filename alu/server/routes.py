@@ -10,11 +10,12 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from ..errors import ConfigError
 from ..targets import Target
+from ..trace import Trace
 from .auth import gateway_of
 from .errors import ApiError, error_response, not_found
 from .gateway import Gateway
 from .metrics import CONTENT_TYPE
-from .wire import ChatRequest, TargetIn, completion_body, stream_events
+from .wire import ChatRequest, TargetIn, completion_body, sentence_events, stream_events
 
 GatewayDep = Annotated[Gateway, Depends(gateway_of)]
 
@@ -51,7 +52,14 @@ def list_models(gateway: GatewayDep) -> dict[str, Any]:
 
 @openai.post("/chat/completions")
 async def chat_completions(body: ChatRequest, gateway: GatewayDep):
+    created = int(time.time())
     try:
+        if body.stream and gateway.settings.stream == "sentences":
+            trace = Trace()
+            pieces = gateway.stream(body, trace)
+            events = sentence_events(body, trace.id, pieces, created, lambda r: gateway.log_decision(body, r, 200))
+            return StreamingResponse(events, media_type="text/event-stream",
+                                     headers={"x-alu-decision-id": trace.id, "cache-control": "no-cache"})
         result = await gateway.complete(body)
     except ApiError as exc:
         gateway.metrics.rejected(exc.status)
@@ -62,7 +70,6 @@ async def chat_completions(body: ChatRequest, gateway: GatewayDep):
         return error_response(ApiError(502, "the upstream model failed", "server_error", "upstream_error"),
                               headers=headers)
     gateway.log_decision(body, result, 200)
-    created = int(time.time())
     if body.stream:
         return StreamingResponse(stream_events(body, result, created), media_type="text/event-stream",
                                  headers={**headers, "cache-control": "no-cache"})

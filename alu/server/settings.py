@@ -47,6 +47,10 @@ class ServerSettings:
         help="Bearer key for end users (repeatable, or comma-separated in $ALU_USER_KEYS). Without any, the chat API "
         "is open.")
     log_queries: bool = setting(False, help="Also log conversations and answers with each decision.")
+    stream: Literal["buffered", "sentences"] = setting(
+        "buffered", help="How a streamed answer goes out: `buffered` once it has passed the whole pipeline, "
+        "`sentences` sentence by sentence as the governed model (at --base-url) writes it, each once it and all "
+        "before it pass screening; the rest through the agents when one does not.")
     otel: bool = setting(False, help="OpenTelemetry spans per request and pipeline step, to the tracer provider the "
                          "process configures (pip install 'alu[otel]').")
     log_format: Literal["text", "json"] = setting(

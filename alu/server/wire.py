@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
@@ -98,18 +98,38 @@ def _pieces(text: str, size: int = 24) -> Iterator[str]:
 
 def stream_events(request: ChatRequest, result: Result, created: int) -> Iterator[str]:
     """Server-sent events of an answer that has already passed the whole pipeline."""
-
-    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-        body = {"id": f"chatcmpl-{result.trace.id}", "object": "chat.completion.chunk", "created": created,
-                "model": request.model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish,
-                                                     "logprobs": None}],
-                "alu_decision_id": result.trace.id, **extra}
-        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
-
-    yield chunk({"role": "assistant", "content": ""})
+    yield _chunk(request, result.trace.id, created, {"role": "assistant", "content": ""})
     for piece in _pieces(result.text):
-        yield chunk({"content": piece})
-    yield chunk({}, "stop")
+        yield _chunk(request, result.trace.id, created, {"content": piece})
+    yield from _ending(request, result, created)
+
+
+async def sentence_events(request: ChatRequest, decision_id: str, pieces: AsyncIterator[str | Result],
+                          created: int, on_result: Callable[[Result], None]) -> AsyncIterator[str]:
+    """Server-sent events of an answer released as it is screened (Unlearner.stream_async): each piece as it
+    comes, then the ending; on_result gets the request's Result."""
+    yield _chunk(request, decision_id, created, {"role": "assistant", "content": ""})
+    async for piece in pieces:
+        if isinstance(piece, Result):
+            on_result(piece)
+            for event in _ending(request, piece, created):
+                yield event
+        elif piece:
+            yield _chunk(request, decision_id, created, {"content": piece})
+
+
+def _chunk(request: ChatRequest, decision_id: str, created: int, delta: dict[str, Any],
+           finish: str | None = None) -> str:
+    body = {"id": f"chatcmpl-{decision_id}", "object": "chat.completion.chunk", "created": created,
+            "model": request.model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish,
+                                                 "logprobs": None}],
+            "alu_decision_id": decision_id}
+    return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+
+def _ending(request: ChatRequest, result: Result, created: int) -> Iterator[str]:
+    """The stop chunk, the usage chunk when asked for, and [DONE]."""
+    yield _chunk(request, result.trace.id, created, {}, "stop")
     if request.stream_options and request.stream_options.include_usage:
         body = {"id": f"chatcmpl-{result.trace.id}", "object": "chat.completion.chunk", "created": created,
                 "model": request.model, "choices": [], "usage": _usage(result), "alu_decision_id": result.trace.id}
