@@ -3,7 +3,6 @@ model -> screen targets -> agents -> final guard -> answer."""
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -17,13 +16,12 @@ from .errors import ConfigError
 from .models import DEFAULT_MODEL, AsyncChatModel, ChatModel, Message, StreamingChatModel, get_model
 from .prompts import Prompts, default_prompts
 from .screening import Candidate, Floors, TargetIndex, split_sentences
-from .screening.parts import is_question, refers_back, split_parts, without_listed
+from .screening.parts import is_question, refers_back, sentences_end, split_parts, without_listed
 from .store import Store
 from .targets import Target, as_targets
 from .trace import Trace
 
 MAX_QUERY_CHARS = 20_000
-_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*\s+|\n+")
 
 RunSync = Callable[..., Awaitable[Any]]  # runs a blocking function in a worker thread: run_sync(func, *args)
 
@@ -189,7 +187,7 @@ class Unlearner:
             async for piece in governed.astream(messages, params):
                 pending += piece
                 step.completion_tokens += 1
-                cut = 0 if held else _sentences_end(pending)
+                cut = 0 if held else sentences_end(pending)
                 if not cut:
                     continue
                 chunk = pending[:cut]
@@ -461,13 +459,6 @@ def _restates(guard: TargetIndex, text: str, candidates: list[Candidate], config
         return False
     scores = guard.closeness(sentences, candidates)
     return bool((scores >= config.sim_leak).any())
-
-
-def _sentences_end(text: str) -> int:
-    """Where the complete sentences at the start of text end (0 for none): after the last sentence end that
-    more text follows, so a sentence is judged whole."""
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
-    return ends[-1] if ends else 0
 
 
 def _last_turn_cut(history: list[Message], kept: list[Message]) -> bool:

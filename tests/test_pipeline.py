@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+
 import pytest
 from conftest import ScriptedModel, WordEmbedder, as_json, rate_all
 
@@ -364,3 +367,31 @@ def test_a_declined_target_is_checked_without_asking_the_llm_about_a_mere_likene
     assert audit(context, "An author wrote seven books.", [likeness], Trace()) == []
     restated = Candidate(ROWLING, similarity=0.7, declined=True)  # at sim_leak: a leak, no LLM needed
     assert [leak.target for leak in audit(context, "x", [restated], Trace())] == [ROWLING]
+
+
+class Streaming(ScriptedModel):
+    """Streams its vanilla reply a word at a time (a StreamingChatModel)."""
+
+    async def astream(self, messages, params):
+        self.calls.append(params.role)
+        for word in re.findall(r"\S+\s*", self.replies[params.role]):
+            yield word
+
+
+def streamed_pieces(alu: Unlearner, question: str) -> list:
+    async def run_sync(func, *args):
+        return func(*args)
+
+    async def collect():
+        return [piece async for piece in alu.stream_async(question, run_sync=run_sync)]
+
+    return asyncio.run(collect())
+
+
+def test_a_streamed_name_written_with_initials_is_held_back_whole():
+    model = Streaming(vanilla="The sea is salty. The books were written by J. K. Rowling. Fish swim.",
+                      smooth=as_json(text="The books were written by someone."), critic=rate_all(5))
+    *pieces, result = streamed_pieces(unlearner(model), "Tell me about the sea.")
+    assert pieces[0] == "The sea is salty. "  # released before the rest was written
+    sent = "".join(pieces)
+    assert "J." not in sent and "Rowling" not in sent and sent == result.text

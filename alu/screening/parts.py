@@ -23,6 +23,7 @@ _BACK = re.compile(r"\b(?:she|he|her|hers|him|his|they|them|their|theirs|it|its|
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 _CLAUSE = re.compile(r"\s*(?:[,;]\s*(?:and|but|while|whereas|or)\s+|;\s+)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_WRITTEN_END = re.compile(r"[.!?]+[\"')\]]*\s+|\n+")  # a sentence end with more text after it (sentences_end)
 _ABBREVIATION = re.compile(r"(?:\b\w|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|vs|etc|e\.g|i\.e|Mt|No))\.$")
 _LISTED_AFTER = re.compile(r",?\s+(?:and|or|&)\s+")
 _LISTED_BEFORE = re.compile(r"(?:\s*,\s*(?:and|or|&)?|\s+(?:and|or|&))\s*$")
@@ -31,6 +32,15 @@ _LISTED_BEFORE = re.compile(r"(?:\s*,\s*(?:and|or|&)?|\s+(?:and|or|&))\s*$")
 def _ended(piece: str) -> str:
     """A question cut from its sentence, with its question mark."""
     return piece + "?" if piece[-1:].isalnum() and is_question(piece) else piece
+
+
+def sentences_end(text: str) -> int:
+    """Where the complete sentences at the start of a text still being written end (0 for none): after the last
+    sentence end that more text follows, so a sentence is judged whole. An initial or a title ("J.", "Dr.") ends no
+    sentence: a name written in pieces ("J. K. Rowling") is judged whole too."""
+    ends = [m.end() for m in _WRITTEN_END.finditer(text)
+            if m.group().startswith("\n") or not _ABBREVIATION.search(text[: m.start() + 1])]
+    return ends[-1] if ends else 0
 
 
 def split_parts(text: str) -> list[str]:
