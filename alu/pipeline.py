@@ -224,9 +224,7 @@ class Unlearner:
         config = context.config
         if config.strict or not config.fast_path:
             return False
-        asked = [*_asked(plan.history), plan.query]
-        system = [m["content"] for m in plan.history if m["role"] == "system"]
-        candidates = self.index.screen(asked, text, config.max_candidates, floors(config), system)
+        candidates = self.index.screen(plan.asked, text, config.max_candidates, floors(config), plan.system)
         if any(c.named or c.answer_mentions or c.context_mentions or c.similarity >= config.sim_confirm
                for c in candidates):
             return False
@@ -273,7 +271,7 @@ class Unlearner:
         step = trace.step("plan")
         started = time.monotonic()
         try:
-            named = self._named([*_asked(request.history), request.query], config, step.detail)
+            named = self._named(plan.asked, config, step.detail)
             if not named:
                 return plan
             trace.candidates = [c.target.name for c in named]
@@ -289,7 +287,7 @@ class Unlearner:
             if not any(is_question(part) for part in parts):
                 return _refuse(trace, "the conversation names a forget target")
             plan.query, plan.history = " ".join(parts), history
-            if self._named([*_asked(history), plan.query], config):
+            if self._named(plan.asked, config):
                 return _refuse(trace, "the rest of the conversation still names a forget target")
             return plan
         finally:
@@ -365,9 +363,7 @@ class Unlearner:
         # turns too, since a client can paste a leaked answer back into its history. System turns are the
         # deployer's own material (instructions, retrieved passages): a target they name becomes a candidate the
         # audit checks the answer for, not a reason to refuse before the answer is read.
-        asked = [*_asked(plan.history), plan.query]
-        system = [m["content"] for m in plan.history if m["role"] == "system"]
-        candidates = self._screen(asked, answer, system, trace, config)
+        candidates = self._screen(plan.asked, answer, plan.system, trace, config)
         if config.refuse_query_mentions and any(c.named for c in candidates):
             return _refuse(trace, "the conversation names a forget target")
         candidates = self._with_declined(candidates, plan.targets, answer)
@@ -435,6 +431,16 @@ class Plan:
     history: list[Message]
     declined: list[int] = field(default_factory=list)  # positions (1-based) of the question's declined parts
     targets: list[Candidate] = field(default_factory=list)  # the targets declined: the audit checks the answer
+
+    @property
+    def asked(self) -> list[str]:
+        """What the model was asked: the user's and assistant's turns, then the question."""
+        return [*_asked(self.history), self.query]
+
+    @property
+    def system(self) -> list[str]:
+        """The deployer's system turns."""
+        return [m["content"] for m in self.history if m["role"] == "system"]
 
 @dataclass
 class _Request:

@@ -514,27 +514,27 @@ class Recent:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._values: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, texts: list[str]) -> dict[str, Any]:
         found = {}
         with self._lock:
             for text in texts:
-                if text in self._vectors:
-                    self._vectors.move_to_end(text)
-                    found[text] = self._vectors[text]
+                if text in self._values:
+                    self._values.move_to_end(text)
+                    found[text] = self._values[text]
         return found
 
     def clear(self) -> None:
         with self._lock:
-            self._vectors.clear()
+            self._values.clear()
 
     def put(self, values: dict[str, Any]) -> None:
         with self._lock:
-            self._vectors.update(values)
-            while len(self._vectors) > self.size:
-                self._vectors.popitem(last=False)
+            self._values.update(values)
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
 
 
 def _fit(ranked: list[Candidate], groups: dict[str, set[str]], unnoted: dict[str, float],

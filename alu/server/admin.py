@@ -51,9 +51,20 @@ def form_token(admin_key: str) -> str:
 
 def _page(gateway: Gateway, name: str, status: int = 200, **fields: Any) -> HTMLResponse:
     html = _templates().get_template(f"{name}.html").render(
-        page=NAV[name], title=TITLES[name], size=len(gateway.store.list()),
+        page=NAV[name], title=TITLES[name], size=_registry_size(gateway),
         version=gateway.store.version(), csrf=form_token(gateway.settings.admin_key or ""), **fields)
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
+def _registry_size(gateway: Gateway) -> int:
+    """The number of targets, with the registry's latest changes applied (one cheap query when there are none)."""
+    gateway.unlearner.sync()
+    return len(gateway.unlearner.index)
+
+
+def _targets_failed(gateway: Gateway, error: str) -> HTMLResponse:
+    """The targets page again, with why a form was not taken."""
+    return _page(gateway, "targets", 400, records=gateway.store.list(), query="", kinds=KINDS, error=error)
 
 
 async def _form(request: Request, gateway: Gateway) -> dict[str, str]:
@@ -108,7 +119,7 @@ async def add_target(request: Request) -> Response:
         gateway.store.add(target, reason=fields.get("reason", ""), requester=fields.get("requester", ""),
                           actor="admin-page")
     except ConfigError as exc:
-        return _page(gateway, "targets", 400, records=gateway.store.list(), query="", kinds=KINDS, error=str(exc))
+        return _targets_failed(gateway, str(exc))
     return _back("added")
 
 
@@ -119,7 +130,7 @@ async def remove_target(request: Request) -> Response:
         fields = await _form(request, gateway)
         gateway.store.remove(fields.get("id", ""), reason=fields.get("reason", ""), actor="admin-page")
     except ConfigError as exc:
-        return _page(gateway, "targets", 400, records=gateway.store.list(), query="", kinds=KINDS, error=str(exc))
+        return _targets_failed(gateway, str(exc))
     return _back("removed")
 
 
