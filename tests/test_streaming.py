@@ -84,3 +84,27 @@ def test_sentences_mode_still_declines_and_refuses_before_the_model(sentences, u
     before = len(httpx.get(upstream.url + "/control").json()["requests"])
     refused = "".join(c for _, c in streamed(sentences, "Where was Jane Doe born?"))
     assert "Jane" not in refused and len(httpx.get(upstream.url + "/control").json()["requests"]) == before
+
+
+def test_a_client_that_leaves_mid_stream_still_gets_its_decision_logged(sentences, upstream):
+    control(upstream, rules=[["the sea", LEAK_LAST]], fail=0, chunk_ms=80, default="Hello.")
+    with httpx.stream("POST", sentences.url + "/v1/chat/completions", timeout=60,
+                      headers={"Authorization": f"Bearer {USER_KEY}"},
+                      json={"model": MODEL, "stream": True,
+                            "messages": [{"role": "user", "content": "Tell me about the sea."}]}) as r:
+        decision_id = r.headers["x-alu-decision-id"]
+        for line in r.iter_lines():
+            if '"content": "The sea' in line:
+                break  # leave after the first sentence
+    admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    for _ in range(50):
+        found = httpx.get(f"{sentences.url}/v1/unlearning/decisions/{decision_id}", headers=admin)
+        if found.status_code == 200:
+            break
+        time.sleep(0.1)
+    record = found.json()
+    assert record["status"] == 499 and record["path"] == "incomplete"
+    assert "disconnected" in record["error"] and "Jane" not in json.dumps(record)
+    metrics = httpx.get(sentences.url + "/metrics", headers=admin).text
+    assert 'alu_requests_total{path="incomplete",status="499"} 1.0' in metrics
+    control(upstream, rules=[], fail=0, chunk_ms=0)

@@ -22,8 +22,9 @@ class Metrics:
                  queue_depth: Callable[[], float]) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.requests = Counter("alu_requests", "Chat requests by path (fast, rewrite, partial, refuse, or invalid "
-                                "for one rejected with a 4xx) and HTTP status.", ["path", "status"], registry=r)
+        self.requests = Counter("alu_requests", "Chat requests by path (fast, rewrite, partial, refuse, incomplete "
+                                "for a stream the client left (status 499), or invalid for one rejected with a 4xx) "
+                                "and HTTP status.", ["path", "status"], registry=r)
         self.refusals = Counter("alu_refusals", "Refused requests by reason.", ["reason"], registry=r)
         self.faults = Counter("alu_faults", "Faults that ended in a refusal, by error class.", ["kind"], registry=r)
         self.request_seconds = Histogram("alu_request_seconds", "Seconds a chat request spent in the pipeline.",

@@ -57,7 +57,8 @@ async def chat_completions(body: ChatRequest, gateway: GatewayDep):
         if body.stream and gateway.settings.stream == "sentences":
             trace = Trace()
             pieces = gateway.stream(body, trace)
-            events = sentence_events(body, trace.id, pieces, created, lambda r: gateway.log_decision(body, r, 200))
+            events = sentence_events(body, trace, pieces, created,
+                                     lambda result, status: gateway.log_decision(body, result, status))
             return StreamingResponse(events, media_type="text/event-stream",
                                      headers={"x-alu-decision-id": trace.id, "cache-control": "no-cache"})
         result = await gateway.complete(body)

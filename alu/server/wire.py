@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Literal
 
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 from ..models import Message
 from ..pipeline import Result
 from ..targets import KINDS
+from ..trace import Trace
 
 MAX_TOKENS_LIMIT = 32_768
 MAX_KNOWLEDGE_TEXTS = 10_000  # knowledge texts in one admin API request (a larger set: `alu targets import`)
@@ -104,18 +106,38 @@ def stream_events(request: ChatRequest, result: Result, created: int) -> Iterato
     yield from _ending(request, result, created)
 
 
-async def sentence_events(request: ChatRequest, decision_id: str, pieces: AsyncIterator[str | Result],
-                          created: int, on_result: Callable[[Result], None]) -> AsyncIterator[str]:
+CLIENT_CLOSED = 499  # the status a decision is logged with when the client leaves mid-stream (nginx's convention)
+
+
+async def sentence_events(request: ChatRequest, trace: Trace, pieces: AsyncIterator[str | Result],
+                          created: int, on_result: Callable[[Result, int], None]) -> AsyncIterator[str]:
     """Server-sent events of an answer released as it is screened (Unlearner.stream_async): each piece as it
-    comes, then the ending; on_result gets the request's Result."""
-    yield _chunk(request, decision_id, created, {"role": "assistant", "content": ""})
-    async for piece in pieces:
-        if isinstance(piece, Result):
-            on_result(piece)
-            for event in _ending(request, piece, created):
-                yield event
-        elif piece:
-            yield _chunk(request, decision_id, created, {"content": piece})
+    comes, then the ending; on_result gets the request's Result and status. A client that leaves before the end
+    still gets its decision logged, with what was sent and status CLIENT_CLOSED."""
+    sent: list[str] = []
+    done = False
+    try:
+        yield _chunk(request, trace.id, created, {"role": "assistant", "content": ""})
+        async for piece in pieces:
+            if isinstance(piece, Result):
+                done = True
+                on_result(piece, 200)
+                for event in _ending(request, piece, created):
+                    yield event
+            elif piece:
+                sent.append(piece)
+                yield _chunk(request, trace.id, created, {"content": piece})
+    finally:
+        if not done:
+            on_result(_left(trace, "".join(sent)), CLIENT_CLOSED)  # first: a cancelled scope fails every await
+            await pieces.aclose()  # stops the governed model's stream
+
+
+def _left(trace: Trace, sent: str) -> Result:
+    """The Result of a stream the client left: what it was sent before it went."""
+    trace.path, trace.error = trace.path or "incomplete", "the client disconnected before the end of the answer"
+    trace.total_s = time.monotonic() - trace.started
+    return Result(sent, False, trace)
 
 
 def _chunk(request: ChatRequest, decision_id: str, created: int, delta: dict[str, Any],
