@@ -137,3 +137,25 @@ def test_the_page_needs_the_admin_key_and_refuses_a_forged_form(browser, gateway
     assert forged.status_code == 400 and "out of date" in forged.text
     listed = httpx.get(gateway.url + "/v1/unlearning/targets", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
     assert "Anyone" not in listed.text
+
+
+def test_the_targets_page_shows_the_registry_a_page_at_a_time(upstream, tmp_path):
+    process = start_gateway(tmp_path, "--db", str(tmp_path / "alu.db"), "--base-url", upstream.url + "/v1",
+                            "--model-map", f"{MODEL}=fake-upstream-model", env={"ALU_ADMIN_KEY": ADMIN_KEY})
+    try:
+        with httpx.Client(base_url=process.url, timeout=30) as http:
+            for i in range(120):
+                added = http.post("/v1/unlearning/targets", headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+                                  json={"name": f"Paged Person{i:03d}", "aliases": [f"Alias{i:03d}"]})
+                assert added.status_code == 201
+            first = http.get("/admin/targets", auth=("admin", ADMIN_KEY)).text
+            assert first.count('<tr data-id=') == 50 and "1–50 of 120 (page 1 of 3)" in first
+            assert "Paged Person000" in first and "Paged Person050" not in first and 'rel="prev"' not in first
+            last = http.get("/admin/targets", params={"page": 3}, auth=("admin", ADMIN_KEY)).text
+            assert last.count('<tr data-id=') == 20 and "Paged Person119" in last and 'rel="next"' not in last
+            beyond = http.get("/admin/targets", params={"page": 99}, auth=("admin", ADMIN_KEY)).text
+            assert "page 3 of 3" in beyond
+            found = http.get("/admin/targets", params={"q": "alias11"}, auth=("admin", ADMIN_KEY)).text
+            assert found.count('<tr data-id=') == 10 and 'class="pages"' not in found  # Alias110 .. Alias119
+    finally:
+        process.stop()

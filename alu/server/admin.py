@@ -24,6 +24,7 @@ from .gateway import Gateway
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 RECENT_DECISIONS = 100
+TARGETS_PER_PAGE = 50
 MAX_FORM_BYTES = 200_000
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -62,9 +63,25 @@ def _registry_size(gateway: Gateway) -> int:
     return len(gateway.unlearner.index)
 
 
+def _targets(gateway: Gateway, query: str, page: int, status: int = 200, **fields: Any) -> HTMLResponse:
+    """One page of the targets, by name, that match the query (in name, id, description or an alias). The
+    targets come from the synced index, so a page costs TARGETS_PER_PAGE reads whatever the registry's size."""
+    gateway.unlearner.sync()
+    needle = query.casefold()
+    matching = sorted((t for t in gateway.unlearner.targets if not needle or any(
+        needle in text.casefold() for text in (t.name, t.id, t.description, *t.aliases))),
+        key=lambda t: (t.name.casefold(), t.id))
+    pages = max(1, -(-len(matching) // TARGETS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    first = (page - 1) * TARGETS_PER_PAGE
+    shown = [gateway.store.get(t.id) for t in matching[first:first + TARGETS_PER_PAGE]]
+    return _page(gateway, "targets", status, records=[r for r in shown if r is not None and r.active], query=query,
+                 kinds=KINDS, number=page, pages=pages, matching=len(matching), first=first + 1, **fields)
+
+
 def _targets_failed(gateway: Gateway, error: str) -> HTMLResponse:
     """The targets page again, with why a form was not taken."""
-    return _page(gateway, "targets", 400, records=gateway.store.list(), query="", kinds=KINDS, error=error)
+    return _targets(gateway, "", 1, 400, error=error)
 
 
 async def _form(request: Request, gateway: Gateway) -> dict[str, str]:
@@ -98,14 +115,8 @@ def style() -> Response:
 
 
 @router.get("/targets")
-def targets_page(request: Request, q: str = "", done: str = "") -> HTMLResponse:
-    gateway = gateway_of(request)
-    records = gateway.store.list()
-    if q:
-        needle = q.casefold()
-        records = [r for r in records if any(needle in text.casefold() for text in (
-            r.target.name, r.target.id, r.target.description, *r.target.aliases))]
-    return _page(gateway, "targets", records=records, query=q, kinds=KINDS, notice=NOTICES.get(done))
+def targets_page(request: Request, q: str = "", page: int = 1, done: str = "") -> HTMLResponse:
+    return _targets(gateway_of(request), q, page, notice=NOTICES.get(done))
 
 
 @router.post("/targets")
