@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -105,3 +107,36 @@ def test_a_name_the_model_copies_in_disguise_does_not_reach_the_user(model, form
 
     assert {"rowling", "rowiing", "gnilwor"} & {letters(plain.text)[i : i + 7] for i in range(len(plain.text))}
     assert not {"rowling", "rowiing", "gnilwor"} & {letters(result.text)[i : i + 7] for i in range(len(result.text))}
+
+
+def test_the_embedded_model_streams_what_it_would_answer_and_stops_when_the_reader_does(model):
+    messages = [{"role": "user", "content": "Name three colours."}]
+    params = GenerationParams(max_tokens=24, temperature=0.0)
+
+    async def read(limit: int | None = None) -> list[str]:
+        pieces = []
+        stream = model.astream(messages, params)
+        async for piece in stream:
+            pieces.append(piece)
+            if len(pieces) == limit:
+                await stream.aclose()
+                break
+        return pieces
+
+    pieces = asyncio.run(read())
+    assert len(pieces) > 1 and "".join(pieces) == model.chat(messages, params).text
+    assert len(asyncio.run(read(limit=2))) == 2
+    started = time.monotonic()
+    model.chat(messages, GenerationParams(max_tokens=4))  # the lock is free again: the stopped stream let go
+    assert time.monotonic() - started < 30
+
+
+def test_sentences_stream_from_the_embedded_model_through_the_pipeline(model):
+    unlearner = Unlearner(["J. K. Rowling"], model=model)
+
+    async def run() -> list:
+        return [piece async for piece in unlearner.stream_async("What is the capital of France?",
+                                                                run_sync=asyncio.to_thread)]
+
+    *pieces, result = asyncio.run(run())
+    assert pieces and "".join(pieces) == result.text and "Paris" in result.text and not result.refused

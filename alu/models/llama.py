@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import atexit
+import contextlib
 import os
 import threading
 import time
+from collections.abc import AsyncIterator, Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -76,6 +79,39 @@ class LlamaCppModel:
 
     def chat(self, messages: list[Message], params: GenerationParams) -> Completion:
         """Stream the reply so that the deadline is checked after every token."""
+        return self._generate(messages, params)
+
+    async def astream(self, messages: list[Message], params: GenerationParams) -> AsyncIterator[str]:
+        """The reply's text as the model writes it: generation runs in a worker thread and stops when the reader
+        does (a client that leaves, a sentence held back)."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+        stop = threading.Event()
+
+        def put(item: str | BaseException | None) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody reads any more
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        def run() -> None:
+            try:
+                self._generate(messages, params, put, stop)
+            except Exception as exc:  # ModelCallError: re-raised in the reader
+                put(exc)
+            else:
+                put(None)
+
+        loop.run_in_executor(None, run)
+        try:
+            while (item := await queue.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+
+    def _generate(self, messages: list[Message], params: GenerationParams,
+                  on_piece: Callable[[str], None] | None = None, stop: threading.Event | None = None) -> Completion:
+        """The reply, each piece passed to on_piece as it is written; generation ends early once stop is set."""
         llama, lock = self._llama()
         kwargs = {}
         if params.json_schema is not None:
@@ -91,10 +127,16 @@ class LlamaCppModel:
                     seed=params.seed, stream=True, **kwargs,
                 )
                 for chunk in stream:
-                    pieces.append(chunk["choices"][0]["delta"].get("content") or "")
+                    piece = chunk["choices"][0]["delta"].get("content") or ""
+                    pieces.append(piece)
+                    if piece and on_piece is not None:
+                        on_piece(piece)
                     if time.monotonic() > deadline:
                         stream.close()
                         raise ModelCallError(f"model call timed out after {params.timeout_s:g}s")
+                    if stop is not None and stop.is_set():
+                        stream.close()
+                        break
             except ModelCallError:
                 raise
             except Exception as exc:  # llama.cpp raises ValueError, RuntimeError, ...

@@ -49,8 +49,8 @@ class ServerSettings:
     log_queries: bool = setting(False, help="Also log conversations and answers with each decision.")
     stream: Literal["buffered", "sentences"] = setting(
         "buffered", help="How a streamed answer goes out: `buffered` once it has passed the whole pipeline, "
-        "`sentences` sentence by sentence as the governed model (at --base-url) writes it, each once it and all "
-        "before it pass screening; the rest through the agents when one does not.")
+        "`sentences` sentence by sentence as the governed model (embedded or at --base-url) writes it, each once it "
+        "and all before it pass screening; the rest through the agents when one does not.")
     otel: bool = setting(False, help="OpenTelemetry spans per request and pipeline step, to the tracer provider the "
                          "process configures (pip install 'alu[otel]').")
     log_format: Literal["text", "json"] = setting(
