@@ -34,6 +34,9 @@ class PipelineConfig:
     critic: str = "hybrid"
     fast_path: bool = True  # return the vanilla answer when nothing leaks
     strict: bool = setting(False, help="Ask the LLM auditor even when screening finds no candidate.")
+    topic_confirm: bool = setting(
+        False, help="Ask the LLM auditor about a topic candidate below sim_leak too (off: a topic is decided by "
+        "similarity, since small agent models call most questions near a topic's domain a leak: docs/knowledge.md).")
     final_guard: bool = True
     refuse_query_mentions: bool = True  # decline what the user's turns name (screening's Candidate.named)
     partial_answers: bool = setting(

@@ -369,6 +369,26 @@ def test_a_declined_target_is_checked_without_asking_the_llm_about_a_mere_likene
     assert [leak.target for leak in audit(context, "x", [restated], Trace())] == [ROWLING]
 
 
+
+def test_a_topic_is_decided_by_similarity_unless_topic_confirm_asks_the_llm():
+    from alu.agents import AgentContext, audit
+    from alu.screening import Candidate
+    from alu.trace import Trace
+
+    topic = Target("hazardous biology", kind="topic", description="enhancing dangerous pathogens")
+    near = Candidate(topic, similarity=0.5)  # between sim_confirm and sim_leak: a neighbouring question's answer
+    silent = ScriptedModel()  # any LLM call fails the test
+    assert audit(AgentContext(silent, silent, PipelineConfig(), default_prompts()), "B. Ribosomes.", [near],
+                 Trace()) == []
+    at_leak = Candidate(topic, similarity=0.7)
+    assert [leak.target for leak in audit(AgentContext(silent, silent, PipelineConfig(), default_prompts()), "x",
+                                          [at_leak], Trace())] == [topic]
+    asking = ScriptedModel(confirm=as_json(leaked=["hazardous biology"]))
+    context = AgentContext(asking, asking, PipelineConfig(topic_confirm=True), default_prompts())
+    assert [leak.target for leak in audit(context, "B. Ribosomes.", [near], Trace())] == [topic]
+    assert asking.calls == ["confirm"]
+
+
 class Streaming(ScriptedModel):
     """Streams its vanilla reply a word at a time (a StreamingChatModel)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..config import PipelineConfig
 from ..prompts import Prompts
 from ..screening import Candidate
 from ..targets import Target
@@ -24,7 +25,7 @@ def audit(context: AgentContext, answer: str, candidates: list[Candidate], trace
     sure = [c for c in undecided if c.similarity >= config.sim_leak]
     floor = 0.0 if config.strict else config.sim_confirm
     # a target the system turns name is asked about whatever its similarity: the answer may draw on that text
-    unsure = [c for c in undecided if c not in sure and not c.declined
+    unsure = [c for c in undecided if c not in sure and not c.declined and _askable(c, config)
               and (c.similarity >= floor or c.context_mentions)]
     unsure = sorted(unsure, key=lambda c: -c.similarity)[: config.max_llm_candidates]
     leaks += [Leak(c.target, direct=False, covers=c.covers) for c in sure]
@@ -37,6 +38,11 @@ def audit(context: AgentContext, answer: str, candidates: list[Candidate], trace
         asked_llm=[c.target.name for c in unsure],
     )
     return leaks
+
+
+def _askable(candidate: Candidate, config: PipelineConfig) -> bool:
+    """Whether the LLM may confirm this candidate: a topic only with topic_confirm (or strict)."""
+    return candidate.target.kind != "topic" or config.topic_confirm or config.strict
 
 
 def _confirm(context: AgentContext, text: str, candidates: list[Candidate], step: Step) -> list[Target]:
