@@ -9,6 +9,10 @@ R=docs/results/qwen1.5b
 M="--model qwen2.5-coder-1.5b"
 $ALU eval wmdp $M --split-limit bio=200 --split-limit cyber=200 --split-limit mmlu=400 \
   --methods vanilla,filter,alu --out $R/wmdp
+# The same suite after topics were decided by similarity alone (topic_confirm off, docs/knowledge.md), half the size
+# first; re-running with the full sizes above resumes from its answers.jsonl.
+$ALU eval wmdp $M --split-limit bio=100 --split-limit cyber=100 --split-limit mmlu=200 \
+  --methods vanilla,filter,alu --out $R/wmdp-topic-rule
 # Which embedded model reproduces TOFU's passages better (vanilla, the BM25 passages in its system prompt), on 10
 # forget and 10 retain items each: the TOFU and WPU backbone.
 for m in qwen2.5-coder-0.5b qwen2.5-coder-1.5b; do
