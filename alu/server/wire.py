@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -127,15 +128,20 @@ async def sentence_events(request: ChatRequest, trace: Trace, pieces: AsyncItera
             elif piece:
                 sent.append(piece)
                 yield _chunk(request, trace.id, created, {"content": piece})
-    finally:
+    except BaseException as exc:
         if not done:
-            on_result(_left(trace, "".join(sent)), CLIENT_CLOSED)  # first: a cancelled scope fails every await
+            left = isinstance(exc, (GeneratorExit, asyncio.CancelledError))
+            # logged first: a cancelled scope fails every await
+            on_result(_cut_short(trace, "".join(sent), exc, left), CLIENT_CLOSED if left else 500)
             await pieces.aclose()  # stops the governed model's stream
+        raise
 
 
-def _left(trace: Trace, sent: str) -> Result:
-    """The Result of a stream the client left: what it was sent before it went."""
-    trace.path, trace.error = trace.path or "incomplete", "the client disconnected before the end of the answer"
+def _cut_short(trace: Trace, sent: str, exc: BaseException, left: bool) -> Result:
+    """The Result of a stream that ended early (the client left, or a fault): what was sent before it ended."""
+    trace.path = trace.path or "incomplete"
+    trace.error = "the client disconnected before the end of the answer" if left else \
+        f"{exc.__class__.__name__}: {exc}"
     trace.total_s = time.monotonic() - trace.started
     return Result(sent, False, trace)
 
