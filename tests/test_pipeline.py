@@ -369,7 +369,6 @@ def test_a_declined_target_is_checked_without_asking_the_llm_about_a_mere_likene
     assert [leak.target for leak in audit(context, "x", [restated], Trace())] == [ROWLING]
 
 
-
 def test_a_topic_is_decided_by_similarity_unless_topic_confirm_asks_the_llm():
     from alu.agents import AgentContext, audit
     from alu.screening import Candidate
