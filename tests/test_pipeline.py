@@ -11,6 +11,7 @@ from conftest import ScriptedModel, WordEmbedder, as_json, rate_all
 from alu import PipelineConfig, Target, Unlearner
 from alu.config import preset
 from alu.prompts import default_prompts
+from alu.screening.parts import split_parts
 
 REFUSAL = default_prompts().refusal
 
@@ -296,6 +297,17 @@ def test_a_target_listed_among_others_is_left_out_of_the_list():
     result = unlearner(model).ask("Tell me about Jane Austen and J. K. Rowling.")
     assert model.seen[0][-1]["content"] == "Tell me about Jane Austen."
     assert result.trace.path == "partial" and "Rowling" not in result.text
+
+
+def test_a_multiple_choice_question_goes_whole_with_its_options():
+    """The options belong to their stem: one that names a target declines the question whole, before any model call
+    (without the option the question would be another one), and a declined stem takes its options with it."""
+    model = ScriptedModel(vanilla="A")
+    question = ("Who wrote Emma?\nA. Jane Austen\nB. J. K. Rowling\nC. Mary Shelley\nD. Emily Bronte\n"
+                "Answer with the letter of the correct option.")
+    result = unlearner(model).ask(question)
+    assert result.refused and model.calls == []
+    assert split_parts(question) == [question.rsplit("\n", 1)[0], "Answer with the letter of the correct option."]
 
 
 def test_what_the_rest_still_names_taken_together_is_refused_before_any_model_call():

@@ -69,14 +69,17 @@ class JsonlCache:
             self._handle = None
 
 
+_NOT_SHAPING = ("eval", "cli", "server")  # alu's packages that an evaluated answer never runs
+
+
 @cache
 def code_digest(method: str) -> str:
     """A digest of the code, prompts and data that shape a method's answers, so a changed method is asked again."""
     package = Path(__file__).resolve().parents[1]
     shaping = [package / "eval" / "methods.py", package / "screening" / "mentions.py", *package.glob("prompts/*"),
                *package.glob("screening/data/*.txt")]
-    if method.startswith("alu"):  # the whole pipeline, not the evaluation harness
-        shaping += [p for p in package.rglob("*.py") if "eval" not in p.relative_to(package).parts]
+    if method.startswith("alu"):  # the whole library, not the evaluation harness, the CLI or the gateway
+        shaping += [p for p in package.rglob("*.py") if p.relative_to(package).parts[0] not in _NOT_SHAPING]
     digest = hashlib.sha1()
     for path in sorted(set(shaping)):
         digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())

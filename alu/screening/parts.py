@@ -25,6 +25,7 @@ _CLAUSE = re.compile(r"\s*(?:[,;]\s*(?:and|but|while|whereas|or)\s+|;\s+)", re.I
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _WRITTEN_END = re.compile(r"[.!?]+[\"')\]]*\s+|\n+")  # a sentence end with more text after it (sentences_end)
 _ABBREVIATION = re.compile(r"(?:\b\w|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|vs|etc|e\.g|i\.e|Mt|No))\.$")
+_OPTION = re.compile(r"\s*\(?([A-Ha-h])[.)]\s+\S")  # a lettered option of a multiple-choice question
 _LISTED_AFTER = re.compile(r",?\s+(?:and|or|&)\s+")
 _LISTED_BEFORE = re.compile(r"(?:\s*,\s*(?:and|or|&)?|\s+(?:and|or|&))\s*$")
 
@@ -43,9 +44,32 @@ def sentences_end(text: str) -> int:
     return ends[-1] if ends else 0
 
 
+def _options_at(lines: list[str], start: int) -> int:
+    """How many lines from start are lettered options in order (A., B., ...); fewer than two are no options."""
+    count = 0
+    for line in lines[start:]:
+        option = _OPTION.match(line)
+        if not option or option.group(1).lower() != "abcdefgh"[count]:
+            break
+        count += 1
+    return count if count >= 2 else 0
+
+
 def split_parts(text: str) -> list[str]:
     """The sentences of text, each cut where a second question starts after a comma or a conjunction; an initial
-    ("J.") or a title ("Dr.") does not end a sentence."""
+    ("J.") or a title ("Dr.") does not end a sentence. Lettered options (A., B., ...) belong to the question before
+    them: the stem's last part takes them, so a declined question goes with its options."""
+    lines, parts, start = text.split("\n"), [], 0
+    for number in range(len(lines)):
+        if number >= start and (count := _options_at(lines, number)):
+            parts += _split_prose("\n".join(lines[start:number])) or [""]
+            parts[-1] = "\n".join(line.strip() for line in [parts[-1], *lines[number:number + count]]).strip()
+            start = number + count
+    return parts + _split_prose("\n".join(lines[start:]))
+
+
+def _split_prose(text: str) -> list[str]:
+    """split_parts of text with no lettered options."""
     sentences: list[str] = []
     for piece in _SENTENCE_END.split(text):
         if sentences and _ABBREVIATION.search(sentences[-1]) and piece[:1].isupper():
