@@ -18,7 +18,7 @@ upstream latency, clients started together would stay in lockstep, and every req
 the others at alu (--arrivals burst measures that worst case).
 
     python benchmarks/gateway_load.py [--clients 64] [--requests 5] [--rounds 4] [--latency-ms 300 50]
-                                      [--targets 100] [--arrivals spread|burst]
+                                      [--targets 100] [--workers 2] [--arrivals spread|burst]
 """
 
 from __future__ import annotations
@@ -109,9 +109,10 @@ async def load(port: int, clients: int, per_client: int, spread_s: float = 0.0) 
 
 
 def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process (all its threads) so far."""
+    """User plus system CPU time of a process (all its threads) and of its live child processes (--workers) so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + sum(cpu_seconds(int(c)) for c in children)
 
 
 def own_cpu_seconds() -> float:
@@ -139,6 +140,8 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, nargs="+", default=[300.0, 50.0],
                         help="fixed latencies of the fake upstream; one table each")
     parser.add_argument("--targets", type=int, default=100, help="registry size for the setups with targets")
+    parser.add_argument("--workers", type=int, default=2, help="also run the empty and the embeddings setups with "
+                        "this many worker processes (alu serve --workers; 1: not)")
     parser.add_argument("--arrivals", choices=["spread", "burst"], default="spread",
                         help="spread: the clients start evenly over one upstream latency, like independent users; "
                         "burst: all at once, so they stay in lockstep (every request of a round arrives together)")
@@ -151,6 +154,10 @@ def run(args: argparse.Namespace, latency_ms: float) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="alu-bench-"))
     variants = [("empty registry", (), False), (f"{args.targets} targets with knowledge, embeddings", (), True),
                 (f"{args.targets} targets with knowledge, --no-embeddings", ("--no-embeddings",), True)]
+    if args.workers > 1:
+        many = ("--workers", str(args.workers))
+        variants += [(f"empty registry, {args.workers} workers", many, False),
+                     (f"{args.targets} targets with knowledge, embeddings, {args.workers} workers", many, True)]
     upstream = start_fake_upstream(tmp, latency_ms)
     setups = [Setup("direct to upstream", upstream.port, None)]
     try:
@@ -210,14 +217,14 @@ def report(setups: list[Setup], args: argparse.Namespace, latency_ms: float) -> 
     print(f"{args.clients} concurrent clients x {args.requests} requests x {args.rounds} rounds, fake upstream latency "
           f"{latency_ms:.0f} ms, arrivals {args.arrivals}; overhead = alu minus direct; CPU = CPU time per request "
           f"of alu, the fake upstream and the load generator\n")
-    print(f"{'setup':<44} {'reqs':>5} {'err':>4} {'p50 ms':>8} {'p99 ms':>8} {'overhead p50':>13} "
+    print(f"{'setup':<56} {'reqs':>5} {'err':>4} {'p50 ms':>8} {'p99 ms':>8} {'overhead p50':>13} "
           f"{'overhead p99':>13} {'alu CPU ms':>11} {'upstr CPU ms':>13} {'load CPU ms':>12}")
     for setup in setups:
         n = len(setup.latencies)
         p50, p99 = pct(setup.latencies, 50), pct(setup.latencies, 99)
         over = f"{'':>13} {'':>13} {'':>11}" if setup.server is None else (
             f"{p50 - direct_p50:>13.1f} {p99 - direct_p99:>13.1f} {setup.server_cpu / n * 1000:>11.2f}")
-        print(f"{setup.label:<44} {n:>5} {setup.errors:>4} {p50:>8.1f} {p99:>8.1f} {over} "
+        print(f"{setup.label:<56} {n:>5} {setup.errors:>4} {p50:>8.1f} {p99:>8.1f} {over} "
               f"{setup.upstream_cpu / n * 1000:>13.2f} {setup.client_cpu / n * 1000:>12.2f}")
     print()
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import uuid
+from pathlib import Path
 
 import httpx
 import openai
@@ -57,6 +59,48 @@ def test_two_servers_share_one_postgresql_registry(tmp_path):
         assert name in _answer(first.url, "Who designed the quux engine?")
     finally:
         for process in (*servers, upstream):
+            process.stop()
+
+
+def _workers(pid: int) -> list[int]:
+    """The worker processes uvicorn started under pid (its spawned children)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def _counted(metrics: str) -> float:
+    return sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines() if line.startswith("alu_requests_total"))
+
+
+def test_worker_processes_share_the_registry_and_every_scrape_adds_up_all_of_them(tmp_path):
+    name = "Quentin Zabriskie"
+    upstream = start_fake_upstream(tmp_path)
+    control(upstream, rules=[["quux", f"The quux engine was designed by {name} in Oslo."]], latency_ms=200)
+    server = start_gateway(tmp_path, "--workers", "2", "--db", str(tmp_path / "alu.db"), "--base-url",
+                           upstream.url + "/v1", "--model", "gpt-test", "--no-embeddings",
+                           env={"ALU_ADMIN_KEY": ADMIN_KEY})
+    admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    try:
+        assert len(_workers(server.proc.pid)) == 2
+        added = httpx.post(server.url + "/v1/unlearning/targets", headers=admin, json={"name": name})
+        assert added.status_code == 201, added.text
+
+        async def ask_many() -> list[str]:
+            async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:  # a connection each: both workers
+                replies = await asyncio.gather(*(http.post("/v1/chat/completions", headers={"Connection": "close"},
+                    json={"model": "gpt-test", "messages": [{"role": "user", "content": question}]})
+                    for question in ["Who designed the quux engine?", f"Tell me about {name}."] * 12))
+            return [reply.json()["choices"][0]["message"]["content"] for reply in replies]
+
+        answers = asyncio.run(ask_many())
+        assert all("Zabriskie" not in answer for answer in answers)
+        assert answers[0::2] == [answers[0]] * 12 and "Oslo" in answers[0] and answers[1::2] == [REFUSAL] * 12
+        for _ in range(6):  # whichever worker answers the scrape reports both
+            scraped = httpx.get(server.url + "/metrics", headers=admin).text
+            assert _counted(scraped) == 24 and "alu_registry_targets 1.0" in scraped
+            assert "alu_decision_queue_depth" in scraped
+    finally:
+        for process in (server, upstream):
             process.stop()
 
 

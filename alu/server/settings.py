@@ -65,6 +65,9 @@ class ServerSettings:
         4096, minimum=1, help="Most tokens the governed model may write for one answer (a client's max_tokens is "
         "capped to it).")
     api_docs: bool = setting(False, help="Serve the API documentation at /docs, /redoc and /openapi.json.")
+    workers: int = setting(
+        1, minimum=1, help="Server processes. Each loads its own pipeline and models (more than one suits a governed "
+        "model at --base-url); they share the registry and the decision log through --db, and /metrics adds them up.")
     threads: int = setting(64, minimum=1, help="Worker threads for screening and the agents (a governed model "
                            "served at --base-url is awaited without one).")
     embeddings: bool = setting(True, help="Embedding similarity in screening (off: deterministic matching only, "
