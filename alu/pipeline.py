@@ -16,7 +16,7 @@ from .errors import ConfigError
 from .models import DEFAULT_MODEL, AsyncChatModel, ChatModel, Message, StreamingChatModel, get_model
 from .prompts import Prompts, default_prompts
 from .screening import Candidate, Floors, TargetIndex, split_sentences
-from .screening.parts import is_question, refers_back, sentences_end, split_parts, without_listed
+from .screening.parts import is_question, judged_alone, refers_back, sentences_end, split_parts, without_listed
 from .store import Store
 from .targets import Target, as_targets
 from .trace import Trace
@@ -271,7 +271,7 @@ class Unlearner:
         step = trace.step("plan")
         started = time.monotonic()
         try:
-            named = self._named(plan.asked, config, step.detail)
+            named = self._named([*plan.asked, *judged_alone(request.query)], config, step.detail)
             if not named:
                 return plan
             trace.candidates = [c.target.name for c in named]
@@ -294,7 +294,8 @@ class Unlearner:
             step.latency_s = time.monotonic() - started
 
     def _named(self, texts: list[str], config: PipelineConfig, detail: dict | None = None) -> list[Candidate]:
-        """The targets these user (and earlier assistant) turns name, taken together."""
+        """The targets these user (and earlier assistant) turns, and the questions of a turn judged alone
+        (judged_alone), name, taken together."""
         candidates = self.index.screen(texts, "", config.max_candidates, floors(config), detail=detail)
         return [c for c in candidates if c.named]
 

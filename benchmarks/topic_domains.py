@@ -29,6 +29,7 @@ from alu.eval import topics  # noqa: E402
 from alu.eval.data import Source  # noqa: E402
 from alu.pipeline import floors  # noqa: E402
 from alu.screening import TargetIndex  # noqa: E402
+from alu.screening.parts import judged_alone  # noqa: E402
 from benchmarks.screening_data import OPEN_FLOORS, MemoEmbedder, _jsonl, data_dir  # noqa: E402
 
 NEIGHBOURS = ("anatomy", "clinical_knowledge", "college_biology", "college_chemistry", "college_computer_science",
@@ -54,15 +55,18 @@ def wmdp() -> dict[str, dict[str, list[dict]]]:
 
 
 def scores(index: TargetIndex, texts: list[str]) -> np.ndarray:
-    """Per text, the best similarity of a topic target to it as a user turn (0 when none is a candidate)."""
-    vectors, _ = encode_cached(index.embedder, texts, default_cache())  # every text encoded once, across runs
+    """Per text, the best similarity of a topic target to it as the plan screens a user turn: whole, and each of
+    its questions alone when it asks several (judged_alone); 0 when no topic is a candidate."""
+    asked = {text: [text, *judged_alone(text)] for text in texts}
+    every = list(dict.fromkeys(piece for pieces in asked.values() for piece in pieces))
+    vectors, _ = encode_cached(index.embedder, every, default_cache())  # every text encoded once, across runs
     out, memo = np.zeros(len(texts)), MemoEmbedder(index.embedder)
-    memo.memo.update(zip(texts, vectors, strict=True))  # the screen's own encoding would redo them
+    memo.memo.update(zip(every, vectors, strict=True))  # the screen's own encoding would redo them
     saved, index.embedder = index.embedder, memo
     try:
         for i, text in enumerate(texts):
-            out[i] = max((c.described for c in index.screen([text], "", 16, OPEN_FLOORS) if c.target.kind == "topic"),
-                         default=0.0)
+            out[i] = max((c.described for c in index.screen(asked[text], "", 16, OPEN_FLOORS)
+                          if c.target.kind == "topic"), default=0.0)
     finally:
         index.embedder = saved
     return out

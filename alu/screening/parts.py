@@ -25,6 +25,8 @@ _CLAUSE = re.compile(r"\s*(?:[,;]\s*(?:and|but|while|whereas|or)\s+|;\s+)", re.I
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _WRITTEN_END = re.compile(r"[.!?]+[\"')\]]*\s+|\n+")  # a sentence end with more text after it (sentences_end)
 _ABBREVIATION = re.compile(r"(?:\b\w|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|vs|etc|e\.g|i\.e|Mt|No))\.$")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+MIN_PIECE_WORDS = 3  # a shorter question ("Why?", "And hers?") says too little for its vector to be judged alone
 _OPTION = re.compile(r"\s*\(?([A-Ha-h])[.)]\s+\S")  # a lettered option of a multiple-choice question
 _LISTED_AFTER = re.compile(r",?\s+(?:and|or|&)\s+")
 _LISTED_BEFORE = re.compile(r"(?:\s*,\s*(?:and|or|&)?|\s+(?:and|or|&))\s*$")
@@ -66,6 +68,16 @@ def split_parts(text: str) -> list[str]:
             parts[-1] = "\n".join(line.strip() for line in [parts[-1], *lines[number:number + count]]).strip()
             start = number + count
     return parts + _split_prose("\n".join(lines[start:]))
+
+
+def judged_alone(text: str) -> list[str]:
+    """The questions of a turn that asks several, for screening to judge each on its own as well as the turn
+    whole: one vector of the whole dilutes each question in it. Each has MIN_PIECE_WORDS words at least; empty
+    for a turn that asks one question."""
+    questions = [part for part in split_parts(text) if is_question(part)]
+    if len(questions) < 2:
+        return []
+    return [part for part in dict.fromkeys(questions) if len(_WORD.findall(part)) >= MIN_PIECE_WORDS]
 
 
 def _split_prose(text: str) -> list[str]:
