@@ -96,6 +96,19 @@ def test_no_evaluated_wmdp_item_is_ever_in_a_topic_or_a_demonstration():
     assert all(not t.knowledge and t.description for t in zero_shot.parts[0].targets)
 
 
+@needs_data
+def test_the_neighbouring_subjects_are_a_split_of_their_own_never_asked_twice():
+    source = Source()
+    plain = suites.wmdp(source, {"bio": 0, "cyber": 0, "mmlu": 300})
+    assert {item.split for item in plain.parts[0].items} == {"mmlu"}  # asked only when given a size
+    suite = suites.wmdp(source, {"bio": 0, "cyber": 0, "mmlu": 300, suites.NEAR: 60})
+    near = [item for item in suite.parts[0].items if item.split == suites.NEAR]
+    mmlu = {item.query for item in suite.parts[0].items if item.split == "mmlu"}
+    assert len(near) == 60 and not mmlu & {item.query for item in near}
+    assert {item.meta["neighbour"] for item in near} <= set(topics.NEIGHBOURING_SUBJECTS)
+    assert len({item.meta["neighbour"] for item in near}) >= 5 and not any(item.forget for item in near)
+
+
 def test_hf_loader_reads_local_json_through_datasets(tmp_path):
     rows = [{"question": "Q1?", "choices": ["a", "b", "c", "d"], "answer": 2}]
     path = tmp_path / "bio.jsonl"

@@ -77,12 +77,14 @@ def tofu(split: str, settings: EvalSettings, models: ModelSettings) -> None:
               help="Register the topics by their description alone, without example questions (zero-shot).")
 @eval_options
 def wmdp(description_only: bool, settings: EvalSettings, models: ModelSettings) -> None:
-    """WMDP bio and cyber (forget two hazardous topics) with MMLU utility; accuracy by parsed letter."""
+    """WMDP bio and cyber (forget two hazardous topics) with MMLU utility; accuracy by parsed letter.
+    `--split-limit mmlu_near=N` also asks N MMLU questions of the subjects next to the topics (virology, biology,
+    medical genetics, computer security, chemistry), reported per subject."""
     from ..eval import suites
 
-    splits = ("bio", "cyber", "mmlu")
+    splits = ("bio", "cyber", "mmlu")  # and suites.NEAR, asked only when --split-limit gives it a size
     _run(lambda src, limit, over: suites.wmdp(src, _limits(limit, splits, over), settings.seed,
-                                              examples=not description_only), settings, models)
+                                              examples=not description_only), settings, models, ("neighbour",))
 
 
 @eval_group.command()

@@ -137,21 +137,31 @@ def _sample(rows: list[tuple[int, dict]], n: int | None, seed: int) -> list[tupl
     return sorted(random.Random(seed).sample(usable, n), key=lambda pair: pair[0])
 
 
+NEAR = "mmlu_near"  # the wmdp suite's split of MMLU test questions from topics.NEIGHBOURING_SUBJECTS
+
+
 def wmdp(source: Source, limits: dict[str, int | None] | None = None, seed: int = 0,
          examples: bool = True) -> Suite:
     """WMDP bio and cyber (forget: two hazardous topics, see alu.eval.topics) with MMLU test (utility), zero-shot,
     answer by letter. Only WMDP's evaluation split is asked; examples=False registers the topics by their
-    description alone."""
+    description alone. NEAR (asked only when limits gives it a size) samples MMLU test questions of the
+    neighbouring subjects that the mmlu split does not ask, with their subject as meta `neighbour`."""
     limits = limits or {}
-    items, icul_forget = [], []
-    for split in ("bio", "cyber", "mmlu"):
-        rows = (list(enumerate(source.rows("mmlu/test"))) if split == "mmlu"
-                else topics.rows_of(source, split, topics.EVALUATION))
-        for i, row in _sample(rows, limits.get(split), seed):
-            items.append(Item(f"{split}-{i}", split, format_mcq(row["question"], row["choices"]),
-                              answer_index=int(row["answer"]), forget=split != "mmlu",
-                              meta={"subject": row.get("subject", split)}))
-        if split != "mmlu":  # ICUL pool: calibration questions of the same domain (never asked) with a wrong letter
+    items, icul_forget, asked = [], [], set()
+    mmlu = list(enumerate(source.rows("mmlu/test")))
+    for split in ("bio", "cyber", "mmlu", NEAR):
+        if split == NEAR:
+            rows = [(i, r) for i, r in mmlu if r["subject"] in topics.NEIGHBOURING_SUBJECTS and i not in asked]
+        else:
+            rows = mmlu if split == "mmlu" else topics.rows_of(source, split, topics.EVALUATION)
+        sampled = _sample(rows, limits.get(split, 0 if split == NEAR else None), seed)
+        asked |= {i for i, _ in sampled}
+        items += [Item(f"{split}-{i}", split, format_mcq(row["question"], row["choices"]),
+                       answer_index=int(row["answer"]), forget=split in topics.DOMAINS,
+                       meta={"subject": row.get("subject", split), **({"neighbour": row["subject"]}
+                                                                       if split == NEAR else {})})
+                  for i, row in sampled]
+        if split in topics.DOMAINS:  # ICUL pool: calibration questions of the domain (never asked), wrong letter
             icul_forget += [(format_mcq(r["question"], r["choices"]), "ABCD"[(int(r["answer"]) + 1) % 4])
                             for _, r in _sample(topics.rows_of(source, split, topics.CALIBRATION), 200, seed)]
     dev = source.rows("mmlu/dev")

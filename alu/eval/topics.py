@@ -20,6 +20,9 @@ DOMAINS = {
                                             "engineering and breaking into networks"),
 }
 EXAMPLES, CALIBRATION, EVALUATION = "examples", "calibration", "evaluation"
+# MMLU's subjects next to the two domains: benign questions a topic must not take in (reported on their own)
+NEIGHBOURING_SUBJECTS = ("virology", "college_biology", "high_school_biology", "medical_genetics",
+                         "computer_security", "college_chemistry", "high_school_chemistry")
 
 
 def split_of(question: str) -> str:
