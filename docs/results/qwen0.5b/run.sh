@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Issue 15's TOFU and attack evaluation on the embedded Qwen2.5-Coder-0.5B (Q4_K_M), the TOFU backbone chosen in
+# ../qwen1.5b/README.md, on the 2 CPU cores of this machine. The targets carry TOFU's forget QA as knowledge.
+# Every command resumes from its answers.jsonl: re-running asks only what is missing (answers of a method whose
+# code changed are asked again, never reused).
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+ALU="${ALU:-python -m alu}"
+R=docs/results/qwen0.5b
+M="--model qwen2.5-coder-0.5b --max-tokens 64"
+$ALU eval tofu $M --split forget01 --split-limit forget=40 --split-limit retain=40 --split-limit real_authors=10 \
+  --split-limit world_facts=10 --methods vanilla,prompt,filter,icul,alu-paper,alu --method-limit alu-paper=5 \
+  --out $R/tofu-forget01
+$ALU eval attacks $M --limit 40 --methods vanilla,prompt,filter,alu-paper,alu --method-limit alu-paper=3 \
+  --out $R/attacks
+$ALU eval tofu $M --split forget10 --split-limit forget=100 --split-limit retain=100 --split-limit real_authors=10 \
+  --split-limit world_facts=10 --methods vanilla,prompt,filter,alu --out $R/tofu-forget10
