@@ -72,6 +72,14 @@ class Gateway:
         except Exception:  # a scrape reports the store as unknown rather than failing
             return float("nan")
 
+    def scrape(self) -> bytes:
+        """The metrics, the registry synced first: its size is the registry's now, whichever worker answers."""
+        try:
+            self.unlearner.sync()
+        except Exception:  # the scrape still answers; the version gauge reports the store as unknown
+            log.exception("registry sync before a scrape failed")
+        return self.metrics.render()
+
     def ready(self) -> bool:
         try:
             self.store.version()

@@ -41,7 +41,7 @@ def ready(gateway: GatewayDep) -> JSONResponse:
 @health.get("/metrics")
 def metrics(gateway: GatewayDep) -> Response:
     """Prometheus metrics (behind the admin key)."""
-    return Response(gateway.metrics.render(), media_type=CONTENT_TYPE)
+    return Response(gateway.scrape(), media_type=CONTENT_TYPE)
 
 
 @openai.get("/models")
