@@ -308,6 +308,8 @@ def test_a_multiple_choice_question_goes_whole_with_its_options():
     result = unlearner(model).ask(question)
     assert result.refused and model.calls == []
     assert split_parts(question) == [question.rsplit("\n", 1)[0], "Answer with the letter of the correct option."]
+    eight_and_more = "Pick one:\n" + "\n".join(f"{letter}. x" for letter in "ABCDEFGHA")
+    assert split_parts(eight_and_more)[0] == eight_and_more.rsplit("\n", 1)[0]  # at most A-H, no IndexError
 
 
 def test_what_the_rest_still_names_taken_together_is_refused_before_any_model_call():

@@ -155,7 +155,7 @@ def wmdp(source: Source, limits: dict[str, int | None] | None = None, seed: int 
         else:
             rows = mmlu if split == "mmlu" else topics.rows_of(source, split, topics.EVALUATION)
         sampled = _sample(rows, limits.get(split, 0 if split == NEAR else None), seed)
-        asked |= {i for i, _ in sampled}
+        asked |= {i for i, _ in sampled} if split == "mmlu" else set()  # MMLU indices: NEAR leaves them out
         items += [Item(f"{split}-{i}", split, format_mcq(row["question"], row["choices"]),
                        answer_index=int(row["answer"]), forget=split in topics.DOMAINS,
                        meta={"subject": row.get("subject", split), **({"neighbour": row["subject"]}

@@ -27,7 +27,8 @@ _WRITTEN_END = re.compile(r"[.!?]+[\"')\]]*\s+|\n+")  # a sentence end with more
 _ABBREVIATION = re.compile(r"(?:\b\w|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|vs|etc|e\.g|i\.e|Mt|No))\.$")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 MIN_PIECE_WORDS = 3  # a shorter question ("Why?", "And hers?") says too little for its vector to be judged alone
-_OPTION = re.compile(r"\s*\(?([A-Ha-h])[.)]\s+\S")  # a lettered option of a multiple-choice question
+_LETTERS = "abcdefgh"  # the letters of a multiple-choice question's options, in order
+_OPTION = re.compile(rf"\s*\(?([{_LETTERS}])[.)]\s+\S", re.IGNORECASE)  # a lettered option
 _LISTED_AFTER = re.compile(r",?\s+(?:and|or|&)\s+")
 _LISTED_BEFORE = re.compile(r"(?:\s*,\s*(?:and|or|&)?|\s+(?:and|or|&))\s*$")
 
@@ -51,7 +52,7 @@ def _options_at(lines: list[str], start: int) -> int:
     count = 0
     for line in lines[start:]:
         option = _OPTION.match(line)
-        if not option or option.group(1).lower() != "abcdefgh"[count]:
+        if count == len(_LETTERS) or not option or option.group(1).lower() != _LETTERS[count]:
             break
         count += 1
     return count if count >= 2 else 0
