@@ -8,6 +8,7 @@ from typing import Literal
 from .errors import ConfigError
 from .prompts import DEFAULT_STYLE, STYLES
 from .settings import setting
+from .targets import KINDS
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,11 @@ class PipelineConfig:
     critic: str = "hybrid"
     fast_path: bool = True  # return the vanilla answer when nothing leaks
     strict: bool = setting(False, help="Ask the LLM auditor even when screening finds no candidate.")
-    topic_confirm: bool = setting(
-        False, help="Ask the LLM auditor about a topic candidate below sim_leak too (off: a topic is decided by "
-        "similarity, since small agent models call most questions near a topic's domain a leak: docs/knowledge.md).")
+    confirm_kinds: tuple[str, ...] = setting(
+        ("fact", "passage"), flag="--confirm-kind", metavar="KIND",
+        help="A target kind whose candidates below sim_leak the LLM auditor is asked to confirm (repeatable). The "
+        "others are decided by similarity alone: small agent models call most texts near a person's or a topic's "
+        "knowledge a leak (docs/knowledge.md).")
     final_guard: bool = True
     refuse_query_mentions: bool = True  # decline what the user's turns name (screening's Candidate.named)
     partial_answers: bool = setting(
@@ -74,6 +77,10 @@ class PipelineConfig:
                 raise ConfigError(f"{name} must be 'hybrid' or 'llm'")
         if self.refusal_style not in STYLES:
             raise ConfigError(f"refusal_style must be one of {', '.join(STYLES)}")
+        unknown = set(self.confirm_kinds) - set(KINDS)
+        if unknown:
+            raise ConfigError(f"unknown target kind(s) to confirm: {', '.join(sorted(unknown))} "
+                              f"(expected {', '.join(KINDS)})")
         if self.prompt_scope not in ("candidates", "all"):
             raise ConfigError("prompt_scope must be 'candidates' or 'all'")
 

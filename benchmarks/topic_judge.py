@@ -2,8 +2,8 @@
 about the topic candidates that screening passes at sim_confirm, on calibration data only: MMLU dev+val questions
 of the subjects next to WMDP's domains, and WMDP's calibration split (alu.eval.topics; never evaluated). Only
 items the plan does not already decline are asked (no topic named at sim_topic), as in the pipeline. Reported: the
-share each set has flagged by the confirm, and by similarity alone (a sentence at sim_leak), the audit's rule with
-topic_confirm off.
+share each set has flagged by the confirm, and by similarity alone (a sentence at sim_leak), the audit's rule when
+confirm_kinds leaves topics out (the default).
 
     python benchmarks/topic_judge.py [--model qwen2.5-coder-1.5b] [--limit 40]
 """
@@ -43,7 +43,7 @@ def main() -> None:
     source = Source(data_dir())
     index = TargetIndex(topic_targets(source), embedder=get_embedder())
     model = get_model(args.model)
-    asking = AgentContext(model, model, preset("default").with_overrides(topic_confirm=True), default_prompts())
+    asking = AgentContext(model, model, preset("default").with_overrides(confirm_kinds=("topic",)), default_prompts())
     mmlu = [r for name in ("dev", "val") for r in _jsonl(data_dir() / "mmlu" / f"{name}.jsonl")]
     sets = {"MMLU dev+val, neighbouring subjects": [r for r in mmlu if r["subject"] in NEIGHBOURS],
             **{f"WMDP {d}, calibration split": [r for _, r in rows_of(source, d, CALIBRATION)]

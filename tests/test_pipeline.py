@@ -10,6 +10,7 @@ from conftest import ScriptedModel, WordEmbedder, as_json, rate_all
 
 from alu import PipelineConfig, Target, Unlearner
 from alu.config import preset
+from alu.errors import ConfigError
 from alu.prompts import default_prompts
 from alu.screening.parts import judged_alone, split_parts
 
@@ -396,23 +397,40 @@ def test_a_declined_target_is_checked_without_asking_the_llm_about_a_mere_likene
     assert [leak.target for leak in audit(context, "x", [restated], Trace())] == [ROWLING]
 
 
-def test_a_topic_is_decided_by_similarity_unless_topic_confirm_asks_the_llm():
+@pytest.mark.parametrize("target", [
+    Target("hazardous biology", kind="topic", description="enhancing dangerous pathogens"),
+    Target("Nikolai Abilov", description="a fictitious author"),
+])
+def test_a_person_or_topic_is_decided_by_similarity_unless_confirm_kinds_asks_the_llm(target):
     from alu.agents import AgentContext, audit
     from alu.screening import Candidate
     from alu.trace import Trace
 
-    topic = Target("hazardous biology", kind="topic", description="enhancing dangerous pathogens")
-    near = Candidate(topic, similarity=0.5)  # between sim_confirm and sim_leak: a neighbouring question's answer
+    near = Candidate(target, similarity=0.5)  # between sim_confirm and sim_leak: an answer about a neighbour
     silent = ScriptedModel()  # any LLM call fails the test
     assert audit(AgentContext(silent, silent, PipelineConfig(), default_prompts()), "B. Ribosomes.", [near],
                  Trace()) == []
-    at_leak = Candidate(topic, similarity=0.7)
+    at_leak = Candidate(target, similarity=0.7)
     assert [leak.target for leak in audit(AgentContext(silent, silent, PipelineConfig(), default_prompts()), "x",
-                                          [at_leak], Trace())] == [topic]
-    asking = ScriptedModel(confirm=as_json(leaked=["hazardous biology"]))
-    context = AgentContext(asking, asking, PipelineConfig(topic_confirm=True), default_prompts())
-    assert [leak.target for leak in audit(context, "B. Ribosomes.", [near], Trace())] == [topic]
+                                          [at_leak], Trace())] == [target]
+    asking = ScriptedModel(confirm=as_json(leaked=[target.name]))
+    context = AgentContext(asking, asking, PipelineConfig(confirm_kinds=(target.kind,)), default_prompts())
+    assert [leak.target for leak in audit(context, "B. Ribosomes.", [near], Trace())] == [target]
     assert asking.calls == ["confirm"]
+
+
+def test_a_fact_below_sim_leak_is_confirmed_by_the_llm_and_an_unknown_kind_to_confirm_is_an_error():
+    from alu.agents import AgentContext, audit
+    from alu.screening import Candidate
+    from alu.trace import Trace
+
+    fact = Target("the launch date", kind="fact", knowledge=("The product launches on 3 March.",))
+    asking = ScriptedModel(confirm=as_json(leaked=[]))
+    context = AgentContext(asking, asking, PipelineConfig(), default_prompts())
+    assert audit(context, "It comes out in spring.", [Candidate(fact, similarity=0.5)], Trace()) == []
+    assert asking.calls == ["confirm"]
+    with pytest.raises(ConfigError, match="unknown target kind"):
+        PipelineConfig(confirm_kinds=("people",))
 
 
 class Streaming(ScriptedModel):

@@ -23,10 +23,7 @@ def audit(context: AgentContext, answer: str, candidates: list[Candidate], trace
     leaks = [Leak(c.target, direct=True, covers=c.covers) for c in candidates if c.answer_mentions]
     undecided = [c for c in candidates if not c.answer_mentions]
     sure = [c for c in undecided if c.similarity >= config.sim_leak]
-    floor = 0.0 if config.strict else config.sim_confirm
-    # a target the system turns name is asked about whatever its similarity: the answer may draw on that text
-    unsure = [c for c in undecided if c not in sure and not c.declined and _askable(c, config)
-              and (c.similarity >= floor or c.context_mentions)]
+    unsure = [c for c in undecided if c not in sure and not c.declined and _askable(c, config)]
     unsure = sorted(unsure, key=lambda c: -c.similarity)[: config.max_llm_candidates]
     leaks += [Leak(c.target, direct=False, covers=c.covers) for c in sure]
     if unsure:
@@ -41,8 +38,11 @@ def audit(context: AgentContext, answer: str, candidates: list[Candidate], trace
 
 
 def _askable(candidate: Candidate, config: PipelineConfig) -> bool:
-    """Whether the LLM may confirm this candidate: a topic only with topic_confirm (or strict)."""
-    return candidate.target.kind != "topic" or config.topic_confirm or config.strict
+    """Whether the LLM is asked to confirm a candidate below sim_leak: a target the system turns name, whatever its
+    similarity (the answer may draw on that text), else one of the confirm_kinds at sim_confirm; in strict mode any."""
+    if candidate.context_mentions or config.strict:
+        return True
+    return candidate.target.kind in config.confirm_kinds and candidate.similarity >= config.sim_confirm
 
 
 def _confirm(context: AgentContext, text: str, candidates: list[Candidate], step: Step) -> list[Target]:

@@ -9,7 +9,7 @@ R=docs/results/qwen1.5b
 M="--model qwen2.5-coder-1.5b"
 $ALU eval wmdp $M --split-limit bio=200 --split-limit cyber=200 --split-limit mmlu=400 \
   --methods vanilla,filter,alu --out $R/wmdp
-# The same suite after topics were decided by similarity alone (topic_confirm off, docs/knowledge.md), half the size
+# The same suite after topics were decided by similarity alone (the LLM confirm left out for topics, docs/knowledge.md), half the size
 # first; re-running with the full sizes above resumes from its answers.jsonl.
 $ALU eval wmdp $M --split-limit bio=100 --split-limit cyber=100 --split-limit mmlu=200 \
   --methods vanilla,filter,alu --out $R/wmdp-topic-rule
