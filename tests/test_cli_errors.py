@@ -38,6 +38,7 @@ def garbage_gguf(tmp_path):
         (["ask", "hi", "--forget", "x", "--model", "/nonexistent/m.gguf"], "model file not found"),
         (["ask", "hi", "--forget", "x", "--model", "GARBAGE"], "not a valid GGUF model"),
         (["ask", "hi", "--forget", "x", "-k", "2", "-j", "3"], "1 <= j <= k"),
+        (["ask", "hi", "--forget", "x", "--confirm-kind", "people"], "unknown target kind(s) to confirm: people"),
     ],
 )
 def test_bad_input_gives_one_line_and_exit_2(args, message, empty_file, garbage_gguf):
