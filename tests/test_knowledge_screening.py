@@ -1,6 +1,7 @@
 """What a target is known for, with the real MiniLM embedder: a question that describes a person names it, a topic
 question inside the domain is refused, a benign neighbouring question is answered, an answer that restates a fact
-without the name is caught by erase, critic and the final guard, and the agents are shown the matched knowledge."""
+without the name is caught by erase, critic and the final guard, an answer about someone else that is only worded
+like a target's knowledge is no leak, and the agents are shown the matched knowledge."""
 
 from __future__ import annotations
 
@@ -101,6 +102,20 @@ def test_an_answer_that_restates_a_fact_without_the_name_is_a_leak(index):
     result = Unlearner([ABILOV], model=model).ask("Tell me a fact.")
     assert result.trace.detected == [ABILOV.name]
     assert "painted" not in result.text and "society" not in result.text  # erase dropped the sentence
+
+
+def test_an_answer_about_another_author_worded_like_the_targets_knowledge_is_no_leak():
+    question = "What did Jaime Vasquez's parents do?"
+    answer = "Jaime Vasquez's father was a sculptor and his mother a historian."
+    candidate = screen(TargetIndex([ABILOV], embedder=get_embedder()), question, answer)[ABILOV.id]
+    config = PipelineConfig()
+    assert config.sim_confirm <= candidate.similarity < config.sim_leak and not candidate.answer_mentions
+    model = ScriptedModel(vanilla=answer)  # no agent reply scripted: an agent call would fail closed
+    result = Unlearner([ABILOV], model=model).ask(question)
+    assert (result.text, result.trace.path, model.calls) == (answer, "fast", ["vanilla"])
+    asking = ScriptedModel(vanilla=answer, confirm=json.dumps({"leaked": []}))
+    result = Unlearner([ABILOV], model=asking, config=replace(config, confirm_kinds=("person",))).ask(question)
+    assert result.text == answer and asking.calls == ["vanilla", "confirm"]
 
 
 def test_the_final_guard_refuses_a_merge_that_restates_a_fact():
