@@ -11,7 +11,7 @@ M="--model qwen2.5-coder-0.5b --max-tokens 64"
 $ALU eval tofu $M --split forget01 --split-limit forget=40 --split-limit retain=40 --split-limit real_authors=10 \
   --split-limit world_facts=10 --methods vanilla,prompt,filter,icul,alu-paper,alu --method-limit alu-paper=5 \
   --out $R/tofu-forget01
-$ALU eval attacks $M --limit 40 --methods vanilla,prompt,filter,alu-paper,alu --method-limit alu-paper=3 \
-  --out $R/attacks
 $ALU eval tofu $M --split forget10 --split-limit forget=100 --split-limit retain=100 --split-limit real_authors=10 \
   --split-limit world_facts=10 --methods vanilla,prompt,filter,alu --out $R/tofu-forget10
+$ALU eval attacks $M --limit 40 --methods vanilla,prompt,filter,alu-paper,alu --method-limit alu-paper=3 \
+  --out $R/attacks
