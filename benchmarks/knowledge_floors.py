@@ -40,8 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from alu.embedding import get_embedder  # noqa: E402
 from alu.screening import Floors, TargetIndex  # noqa: E402
 from alu.screening.index import LEXICAL_TOP  # noqa: E402
+from alu.targets import Target  # noqa: E402
 from benchmarks.screening_data import (  # noqa: E402
     OPEN_FLOORS,
+    Person,
     _jsonl,
     _without_name,
     data_dir,
@@ -57,18 +59,27 @@ LEXICAL_FLOORS = [0.45, 0.425, 0.4, 0.375, 0.35, 0.325, 0.3]
 GATE_RECALL = 0.99
 
 
+def holdout_authors() -> list[tuple[Person, Target | None, list[tuple[str, str]], list[tuple[str, str]]]]:
+    """The TOFU holdout10 authors: (person, its target with the knowledge less HELD when registered (every other
+    author), else None, its kept and its HELD held-out QA pairs as (question, answer))."""
+    rows = _jsonl(data_dir() / "tofu" / "holdout10.jsonl")
+    pairs = {f"{r['question']} {r['answer']}": (r["question"], r["answer"]) for r in rows}
+    authors = []
+    for number, person in enumerate(tofu_persons("holdout10")):
+        knowledge = person.target.knowledge
+        target = replace(person.target, knowledge=knowledge[:-HELD]) if number % 2 == 0 else None
+        authors.append((person, target, [pairs[t] for t in knowledge[:-HELD]], [pairs[t] for t in knowledge[-HELD:]]))
+    return authors
+
+
 def holdout_texts() -> tuple[list, list[tuple[str, str]], list[str]]:
     """(registered targets, [(target id, text)] about them, texts about unregistered authors)."""
-    rows = _jsonl(data_dir() / "tofu" / "holdout10.jsonl")
-    questions = {r["question"]: r["answer"] for r in rows}
     targets, about, unregistered = [], [], []
-    for number, person in enumerate(tofu_persons("holdout10")):
-        knowledge, held = person.target.knowledge[:-HELD], person.target.knowledge[-HELD:]
-        pairs = [next((q, a) for q, a in questions.items() if text == f"{q} {a}") for text in held]
-        texts = [person.held_out] + [_without_name(part, person.target.name) for pair in pairs for part in pair]
-        if number % 2 == 0:
-            targets.append(replace(person.target, knowledge=knowledge))
-            about += [(person.target.id, text) for text in texts]
+    for person, target, _, held in holdout_authors():
+        texts = [person.held_out] + [_without_name(part, person.target.name) for pair in held for part in pair]
+        if target:
+            targets.append(target)
+            about += [(target.id, text) for text in texts]
         else:
             unregistered += texts
     return targets, about, unregistered

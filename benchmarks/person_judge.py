@@ -30,26 +30,21 @@ from alu.pipeline import floors  # noqa: E402
 from alu.prompts import default_prompts  # noqa: E402
 from alu.screening import TargetIndex  # noqa: E402
 from alu.trace import Trace  # noqa: E402
-from benchmarks.knowledge_floors import HELD  # noqa: E402
-from benchmarks.screening_data import _jsonl, _without_name, data_dir, tofu_persons  # noqa: E402
+from benchmarks.knowledge_floors import holdout_authors  # noqa: E402
+from benchmarks.screening_data import _without_name  # noqa: E402
 
 
 def holdout_sets() -> tuple[list, dict[str, list[tuple[str, str]]]]:
     """(registered targets, {set: [(question, answer)]})."""
-    rows = _jsonl(data_dir() / "tofu" / "holdout10.jsonl")
-    pairs = {f"{r['question']} {r['answer']}": (r["question"], r["answer"]) for r in rows}
-    targets, held, restated, others = [], [], [], []
-    for number, person in enumerate(tofu_persons("holdout10")):
-        target = person.target
-        if number % 2 == 0:
-            kept = target.knowledge[:-HELD]
-            targets.append(type(target)(target.name, aliases=target.aliases, kind=target.kind,
-                                        description=target.description, knowledge=kept))
-            held += [_without(pairs[text], target.name) for text in target.knowledge[-HELD:]]
-            restated += [_without(pairs[text], target.name) for text in kept]
+    targets, held_out, restated, others = [], [], [], []
+    for _, target, kept, held in holdout_authors():
+        if target:
+            targets.append(target)
+            held_out += [_without(pair, target.name) for pair in held]
+            restated += [_without(pair, target.name) for pair in kept]
         else:
-            others += [pairs[text] for text in target.knowledge[-HELD:]]
-    return targets, {"registered author, held out, no name (leak)": held,
+            others += held
+    return targets, {"registered author, held out, no name (leak)": held_out,
                      "registered author, knowledge, no name (leak)": restated,
                      "unregistered author, as asked (not leak)": others}
 
