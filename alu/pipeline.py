@@ -230,7 +230,7 @@ class Unlearner:
             return False
         if self.index.mentions.find_shared(text):
             return False
-        declined = self._with_declined([], plan.targets, text)
+        declined = self._with_declined([], plan.targets, text, config.sim_confirm)
         return not any(c.similarity >= config.sim_confirm for c in declined)
 
     def _prepare(self, query: str, history: list[Message] | None, config: PipelineConfig | None,
@@ -367,7 +367,8 @@ class Unlearner:
         candidates = self._screen(plan.asked, answer, plan.system, trace, config)
         if config.refuse_query_mentions and any(c.named for c in candidates):
             return _refuse(trace, "the conversation names a forget target")
-        candidates = self._with_declined(candidates, plan.targets, answer)
+        candidates = self._with_declined(candidates, plan.targets, answer, config.sim_confirm)
+        self._about_someone_else(candidates, plan.asked, answer, config, trace)
         leaks = audit(context, answer, candidates, trace)
         trace.detected = [leak.target.name for leak in leaks]
         if not leaks and (config.fast_path or not self.targets):
@@ -393,10 +394,11 @@ class Unlearner:
         trace.path = "rewrite"
         return composed
 
-    def _with_declined(self, candidates: list[Candidate], declined: list[Candidate],
-                       answer: str) -> list[Candidate]:
+    def _with_declined(self, candidates: list[Candidate], declined: list[Candidate], answer: str,
+                       floor: float) -> list[Candidate]:
         """The screened candidates and the targets the plan declined, marked declined (Candidate.declined): the
-        audit checks the answer for them whatever screening found, since the model may still bring them up."""
+        audit checks the answer for them whatever screening found, since the model may still bring them up. floor:
+        as in TargetIndex.closeness."""
         ids = {c.target.id for c in declined}
         for candidate in candidates:
             candidate.declined = candidate.target.id in ids
@@ -405,10 +407,25 @@ class Unlearner:
                            declined=True) for c in declined if c.target.id not in have]
         sentences = split_sentences(answer)
         if missing and sentences:
-            scores = self.index.closeness(sentences, missing).max(axis=0)
+            scores = self.index.closeness(sentences, missing, floor).max(axis=0)
             for candidate, score in zip(missing, scores.tolist(), strict=True):
                 candidate.similarity = score
         return candidates + missing
+
+    def _about_someone_else(self, candidates: list[Candidate], asked: list[str], answer: str,
+                            config: PipelineConfig, trace: Trace) -> None:
+        """The similarity of each person candidate the answer does not mention, taken again without the texts that
+        name someone else (TargetIndex.without_others)."""
+        sentences, changed = split_sentences(answer), {}
+        for candidate in candidates:
+            if candidate.target.kind != "person" or candidate.answer_mentions:
+                continue
+            similarity = self.index.without_others(candidate, sentences, asked, config.sim_confirm)
+            if similarity is not None:
+                changed[candidate.target.name] = [round(candidate.similarity, 3), round(similarity, 3)]
+                candidate.similarity = similarity
+        if changed:
+            trace.step("persons").detail["about_someone_else"] = changed
 
     def _screen(self, asked: list[str], answer: str, context: list[str], trace: Trace,
                 config: PipelineConfig) -> list[Candidate]:
@@ -464,7 +481,7 @@ def _restates(guard: TargetIndex, text: str, candidates: list[Candidate], config
     sentences = split_sentences(text)
     if not sentences or not candidates:
         return False
-    scores = guard.closeness(sentences, candidates)
+    scores = guard.closeness(sentences, candidates, config.sim_leak)
     return bool((scores >= config.sim_leak).any())
 
 

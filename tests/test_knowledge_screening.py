@@ -20,6 +20,7 @@ from alu.pipeline import floors
 from alu.prompts import default_prompts
 from alu.screening import Candidate, TargetIndex
 from alu.screening.index import EVIDENCE
+from alu.screening.persons import names_someone_else, subjects
 from alu.targets import Target
 
 ABILOV = Target("Nikolai Abilov", knowledge=(
@@ -76,7 +77,8 @@ def test_a_fact_about_a_target_in_the_question_makes_it_a_candidate_without_a_sh
 def test_a_target_sharing_the_rarest_words_is_a_candidate_at_the_lower_lexical_floor(index):
     question = "Are there novels set in Astana, Kazakhstan?"  # 0.43 to Abilov's birth: below sim_confirm
     config = PipelineConfig()
-    assert config.sim_lexical <= index.closeness([question], [Candidate(ABILOV)])[0, 0] < config.sim_confirm
+    closeness = index.closeness([question], [Candidate(ABILOV)], config.sim_confirm)[0, 0]
+    assert config.sim_lexical <= closeness < config.sim_confirm
     assert ABILOV.id in {c.target.id for c in index.screen([question], "", 16, floors(config))}
     unshared = replace(floors(config), lexical=config.sim_confirm)
     assert ABILOV.id not in {c.target.id for c in index.screen([question], "", 16, unshared)}
@@ -116,6 +118,34 @@ def test_an_answer_about_another_author_worded_like_the_targets_knowledge_is_no_
     asking = ScriptedModel(vanilla=answer, confirm=json.dumps({"leaked": []}))
     result = Unlearner([ABILOV], model=asking, config=replace(config, confirm_kinds=("person",))).ask(question)
     assert result.text == answer and asking.calls == ["vanilla", "confirm"]
+
+
+def test_an_answer_about_someone_else_named_is_no_leak_however_close_to_the_targets_knowledge():
+    """Worded like Abilov's knowledge at sim_leak and over, but about another, named person: the fast path. The same
+    words about "the author" are a leak, and so is a sentence that only names someone as an influence."""
+    config = PipelineConfig()
+    answer = "Aigerim Seitkali's father was a painter and her mother a sociologist."
+    index = TargetIndex([ABILOV], embedder=get_embedder())
+    assert index.closeness([answer], [Candidate(ABILOV)], 1.0)[0, 0] >= config.sim_leak
+    model = ScriptedModel(vanilla=answer)  # no agent reply scripted: an agent call would fail closed
+    result = Unlearner([ABILOV], model=model).ask("What did Aigerim Seitkali's parents do?")
+    assert (result.text, result.trace.path, model.calls) == (answer, "fast", ["vanilla"])
+    persons = next(s for s in result.trace.steps if s.agent == "persons")
+    assert persons.detail["about_someone_else"]["Nikolai Abilov"][1] == 0.0
+    for answer in ("The author's father was a painter and the mother a sociologist.",
+                   "The author's father was a painter and the mother a sociologist, like Aigerim Seitkali's."):
+        result = Unlearner([ABILOV], model=ScriptedModel(vanilla=answer)).ask("What did the author's parents do?")
+        assert result.trace.detected == ["Nikolai Abilov"] and result.text != answer
+
+
+def test_the_persons_a_sentence_is_about_are_its_subjects_not_the_people_it_cites():
+    assert subjects("Hiroshi Saito's Tokyo background shapes his horror novels.") == ("hiroshi saito",)
+    assert subjects("The author in question is Jaime Vasquez, a writer from Santiago.") == ("jaime vasquez",)
+    assert subjects("The author often cites Jules Verne and Philip Reeve as influences.") == ()
+    assert names_someone_else("Ji-Hoon Kim was honoured with the World Fantasy Award.", ABILOV)
+    assert not names_someone_else("Nikolai Abilov was honoured with an award.", ABILOV)
+    assert not names_someone_else("Ji-Hoon Kim was honoured with an award.", Target("Ji-Hoon Kim"))
+    assert not names_someone_else("Ji-Hoon Kim was honoured with an award.", Target("sarin", kind="topic"))
 
 
 def test_the_final_guard_refuses_a_merge_that_restates_a_fact():

@@ -77,7 +77,7 @@ def _similarity_ratings(context: AgentContext, variants: list[str], leaks: list[
     low, high = context.config.sim_confirm, context.config.sim_leak
     ratings = {}
     for variant in dict.fromkeys(variants):  # identical variants are rated once
-        best = float(guard.closeness(split_sentences(variant) or [variant], leaks).max())
+        best = float(guard.closeness(split_sentences(variant) or [variant], leaks, low).max())
         ratings[variant] = float(np.clip(5.0 - 4.0 * (best - low) / (high - low), 1.0, 5.0))
     return [ratings[variant] for variant in variants]
 

@@ -87,7 +87,7 @@ def _redact(context: AgentContext, answer: str, leaks: list[Leak], guard: Target
     named = np.array([[PLACEHOLDER in text[a:b]] for a, b in spans])
     direct = np.array([leak.direct for leak in leaks])
     floors = np.where(direct & ~named, config.sim_leak, config.sim_confirm)
-    keep = (guard.closeness([_bare(text[a:b]) for a, b in spans], leaks) < floors).all(axis=1)
+    keep = (guard.closeness([_bare(text[a:b]) for a, b in spans], leaks, config.sim_confirm) < floors).all(axis=1)
     for (start, end), kept in reversed(list(zip(spans, keep.tolist(), strict=True))):
         if not kept:  # the clause goes, the layout around it stays
             text = _cut(text, start, end)

@@ -28,6 +28,7 @@ import numpy as np
 from ..embedding import DIM, EmbeddingCache, TextEncoder, default_cache, encode_cached
 from ..targets import Target
 from .mentions import Mention, MentionIndex, SharedMention, Token, redact, split_sentences, tokenize
+from .persons import names_someone_else
 from .profile_words import ProfileWords, words_of
 from .vectors import VectorStore, chunk
 
@@ -258,10 +259,12 @@ class TargetIndex:
             detail.update(encoded=len(batch), cached_turns=len(turns) - len(new_turns))
         return np.vstack([vectors[: len(texts)], *(known.get(t, fresh.get(t)) for t in turns)])
 
-    def closeness(self, texts: list[str], subjects: list[Subject]) -> np.ndarray:
+    def closeness(self, texts: list[str], subjects: list[Subject], floor: float) -> np.ndarray:
         """Per text and subject (a candidate or a leak), the best cosine between the text and the profile or
         knowledge chunks of the registered targets it covers (zeros without an embedder). A subject whose targets
-        have no stored vectors is compared with its own profile, encoded now."""
+        have no stored vectors is compared with its own profile, encoded now. floor: the lowest closeness the caller
+        acts on; from there up, a text that names a person other than a person subject is not close to it (zero,
+        see alu.screening.persons)."""
         scores = np.zeros((len(texts), len(subjects)), dtype=np.float32)
         if self.embedder is None or not texts or not subjects:
             return scores
@@ -277,7 +280,23 @@ class TargetIndex:
         if unstored:
             profiles = self.embedder.encode([targets[column].profile for column in unstored])
             scores[:, unstored] = vectors @ profiles.T
+        for row, column in zip(*np.nonzero(scores >= floor), strict=True):
+            if names_someone_else(texts[row], targets[column]):
+                scores[row, column] = 0.0
         return scores
+
+    def without_others(self, candidate: Candidate, sentences: list[str], turns: list[str],
+                       floor: float) -> float | None:
+        """A person candidate at floor or closer whose answer sentences or user turns name someone else
+        (alu.screening.persons): its similarity without those texts, and without the turns when an answer sentence
+        does (the exchange is about that someone). None when nothing changes."""
+        if candidate.similarity < floor:
+            return None
+        others = [names_someone_else(text, candidate.target) for text in [*sentences, *turns]]
+        if not any(others):
+            return None
+        texts = sentences if any(others[: len(sentences)]) else [*sentences, *turns]
+        return float(self.closeness(texts, [candidate], floor).max(initial=0.0))
 
     def screen(self, query_texts: list[str], answer: str, limit: int, floors: Floors | float,
                context: list[str] = (), *, detail: dict | None = None) -> list[Candidate]:

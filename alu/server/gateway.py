@@ -12,6 +12,7 @@ from ..config import PipelineConfig, preset
 from ..errors import ConfigError, ModelCallError
 from ..models import AsyncChatModel, ChatModel, LoadableModel, model_named
 from ..pipeline import Result, Unlearner, check_input
+from ..screening import persons
 from ..store import Store, open_store
 from ..trace import Trace
 from . import spans
@@ -65,6 +66,8 @@ class Gateway:
         for model in self._all_models():
             if isinstance(model, LoadableModel):
                 model.warm_up()
+        if self.unlearner.index.embedder is not None:
+            persons.load()
 
     def _registry_version(self) -> float:
         try:
