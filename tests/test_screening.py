@@ -246,3 +246,21 @@ def test_a_bulk_load_leaves_the_garbage_collectors_full_passes():
     index = TargetIndex([Target(f"Person{i} Surname{i}") for i in range(FREEZE_MIN_BATCH)], embedder=None)
     assert gc.get_freeze_count() > len(index)
     gc.unfreeze()
+
+
+def test_a_last_name_that_is_a_word_inside_another_name_is_no_evidence():
+    """The mention index finds "Park" everywhere (the final guard stays strict); screening counts it only where it
+    can be the target's: not inside "Serengeti National Park" or next to another person's first name."""
+    index = TargetIndex([Target("Ji-Yeon Park"), Target("Sharon Stone"), Target("J. K. Rowling")])
+
+    def named(text: str) -> list[str]:
+        return [c.target.id for c in index.screen([text], "", 16, 0.45) if c.named]
+
+    for text in ("Which animals live in Serengeti National Park?", "We met on Park Avenue, by Central Park.",
+                 "The film starred Emma Stone."):
+        assert index.screen([text], "", 16, 0.45) == [] and index.mentions.find(text), text
+    for text in ("What did Park write?", "Dr Park wrote it.", "Park Ji-Yeon wrote it.", "A novel by Park, I think.",
+                 "Park wrote it. Mina agrees.", "Yesterday Park said so."):
+        assert named(text) == ["ji-yeon park"], text
+    assert named("Ask Professor Stone.") == ["sharon stone"]
+    assert named("Did Joanne Rowling write it?") == ["j. k. rowling"]  # "Rowling" is no English word

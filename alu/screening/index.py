@@ -31,6 +31,7 @@ from .mentions import Mention, MentionIndex, SharedMention, Token, redact, split
 from .persons import names_someone_else
 from .profile_words import ProfileWords, words_of
 from .vectors import VectorStore, chunk
+from .words import common_words, english_words
 
 # Evidence levels, strongest first: a full name or alias; a misspelled or masked one (several words); a last name;
 # a user turn about the target's knowledge (see Floors.described); a single misspelled or masked word; no mention.
@@ -38,6 +39,10 @@ NAMED, NEAR_NAME, LAST_NAME, DESCRIBED, NEAR_WORD, UNMENTIONED = range(6)
 DEFAULT_CACHE = "default"
 TURN_CACHE_SIZE = 4096  # conversation turns whose vectors stay in memory (1.5 KB each)
 BLANK = "someone"  # stands for a partial mention when the text around it is compared with the tied targets' profiles
+# words before a last name that keep it the person's ("Dr Park", "Author Stone")
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "professor", "sir", "dame", "lord", "lady",
+                    "madam", "madame", "mister", "author", "writer", "novelist", "poet", "journalist", "president",
+                    "senator", "judge", "saint", "st", "rev", "reverend", "father", "sister", "brother"})
 NAMED_MAX_SHARED = 3  # a partial mention shared by more targets than this names none of them
 FREEZE_MIN_BATCH = 10_000  # after a bulk load this large, the loaded objects leave the garbage collector's full passes
 GROUP_DESCRIPTION = "anyone known by this name: several persons in the forget list share it"
@@ -376,7 +381,8 @@ class TargetIndex:
         last name (also masked) of at least 3 letters that at most NAMED_MAX_SHARED targets share. A misspelled
         single word ("Romaz" for a target named Romez), a short last name ("Li") and a last name that many targets
         share ("Smith" in a large registry) only make the targets candidates for the audit."""
-        mentions = self.mentions.find_shared(text, tokens)
+        mentions = [m for m in self.mentions.find_shared(text, tokens)
+                    if m.form != "last_name" or not self._inside_other_name(m, tokens)]
         counts = Counter()
         for mention in mentions:
             counts[mention.start, mention.end] += len(mention.target_ids)
@@ -391,6 +397,22 @@ class TargetIndex:
             for one in mention.mentions():
                 self._note(found, one, field_name, level, names)
         return redact(text, ambiguous, BLANK) if ambiguous else None
+
+    def _inside_other_name(self, mention: SharedMention, tokens: list[Token]) -> bool:
+        """A last name that is an English word, next to a capitalised word of none of its targets' names that is no
+        title ("Serengeti National Park", "Park Avenue"; not "Dr Park", "Park Ji-yeon" or a sentence's first word):
+        a word of another name, no evidence for the target."""
+        at = [i for i, t in enumerate(tokens) if mention.start <= t.start and t.end <= mention.end]
+        if not at or not tokens[at[0]].capitalized or "".join(tokens[i].norm for i in at) not in english_words():
+            return False
+        first, last = at[0], at[-1]
+        before = [tokens[first - 1]] if first and tokens[first].start - tokens[first - 1].end <= 1 else []
+        after = [tokens[last + 1]] if last + 1 < len(tokens) and tokens[last + 1].start - tokens[last].end <= 1 else []
+        others = [n for n in before + after if n.capitalized and not n.initial and not n.upper
+                  and n.norm not in TITLES and n.norm not in common_words()]
+        own = {t.norm for tid in mention.target_ids if tid in self.targets and others
+               for form in self.targets[tid].surface_forms for t in tokenize(form)}
+        return any(n.norm not in own for n in others)
 
     def _add_shared(self, found: dict[str, Candidate], shared: list[Shared], vectors: np.ndarray | None,
                     limit: int) -> dict[str, float]:

@@ -20,16 +20,12 @@ from rapidfuzz.distance import OSA
 
 from ..targets import Target
 from .reading import View, acrostic, clean, decoded, rendered
-from .words import common_words, english_words, is_word
+from .words import english_words, is_word
 
 MASK_CHARS = "*_"
 _KANA_MARKS = "\u3099\u309a"
 _TOKEN = re.compile(r"[^\W_]+(?:[*_]+[^\W_]*)*|[*_]+[^\W_]+(?:[*_]+[^\W_]*)*", re.UNICODE)
 _NAME_SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "phd", "md"}
-# words before a last name that keep it a person's ("Dr Park", "Author Stone")
-_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "professor", "sir", "dame", "lord",
-                     "lady", "madam", "madame", "mister", "author", "writer", "novelist", "poet", "journalist",
-                     "president", "senator", "judge", "saint", "st", "rev", "reverend", "father", "sister", "brother"})
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 FUZZY_MIN_LEN = 5  # shortest indexed token a misspelling (substitution, missing letter) may stand for
 INITIAL_FUZZY_MIN_LEN = 6  # shortest misspelled word starting a sentence that may stand for a name
@@ -422,38 +418,25 @@ class MentionIndex:
     def _find_exact(self, tokens: list[Token]) -> list[SharedMention]:
         """Exact lookups of every token sequence. A last name inside a full name or alias is skipped here already
         (find_shared drops it anyway)."""
-        matches = []  # (first token, number of tokens, form -> ids)
+        matches = []
         for i, token in enumerate(tokens):
             owners = self._exact.get((token.norm,))
             if owners:
-                matches.append((i, 1, owners))
+                matches.append((tokens[i : i + 1], owners))
             if not self._by_first.get(token.norm):
                 continue  # no name of several words starts with this word
             for n in range(2, min(self.max_len, len(tokens) - i) + 1):
                 owners = self._exact.get(tuple(t.norm for t in tokens[i : i + n]))
                 if owners:
-                    matches.append((i, n, owners))
-        named = [(tokens[i].start, tokens[i + n - 1].end) for i, n, owners in matches if set(owners) - {"last_name"}]
+                    matches.append((tokens[i : i + n], owners))
+        named = [(span[0].start, span[-1].end) for span, owners in matches if set(owners) - {"last_name"}]
         mentions = []
-        for i, n, owners in matches:
-            span = tokens[i : i + n]
+        for span, owners in matches:
             start, end = span[0].start, span[-1].end
-            last_name = "last_name" in owners and _may_be_last_name(span) and not _inside_longer(
-                start, end, named) and not self._inside_other_name(tokens, i, i + n)
+            last_name = _may_be_last_name(span) and not _inside_longer(start, end, named)
             mentions += [SharedMention(frozenset(ids), start, end, form) for form, ids in owners.items()
                          if form != "last_name" or last_name]
         return mentions
-
-    def _inside_other_name(self, tokens: list[Token], start: int, end: int) -> bool:
-        """A last name that is an English word, written next to a capitalised word of no registered name that is
-        no title ("Serengeti National Park", "Park Avenue", not "Dr Park" or "Park Ji-yeon"), is a word of
-        another name, not the target."""
-        if not tokens[start].capitalized or "".join(t.norm for t in tokens[start:end]) not in english_words():
-            return False
-        before = [tokens[start - 1]] if start and tokens[start].start - tokens[start - 1].end <= 1 else []
-        after = [tokens[end]] if end < len(tokens) and tokens[end].start - tokens[end - 1].end <= 1 else []
-        return any(n.capitalized and not n.initial and not n.upper and n.norm not in _TITLES
-                   and n.norm not in self._tokens and n.norm not in common_words() for n in before + after)
 
     def _find_fuzzy(self, tokens: list[Token]) -> list[SharedMention]:
         # A mention starts with a capitalised word, so a token with none in the max_len words up to it cannot be in
