@@ -369,6 +369,7 @@ class Unlearner:
             return _refuse(trace, "the conversation names a forget target")
         candidates = self._with_declined(candidates, plan.targets, answer, config.sim_confirm)
         self._about_someone_else(candidates, plan.asked, answer, config, trace)
+        self._passage_evidence(candidates, plan.system, answer, config, trace)
         leaks = audit(context, answer, candidates, trace)
         trace.detected = [leak.target.name for leak in leaks]
         if not leaks and (config.fast_path or not self.targets):
@@ -426,6 +427,23 @@ class Unlearner:
                 candidate.similarity = similarity
         if changed:
             trace.step("persons").detail["about_someone_else"] = changed
+
+    def _passage_evidence(self, candidates: list[Candidate], system: list[str], answer: str,
+                          config: PipelineConfig, trace: Trace) -> None:
+        """A candidate that a system turn names and whose kind the LLM is not asked about (confirm_kinds): the lines
+        that name it count as its knowledge for this answer (Candidate.lines: audit, erase, critic and final guard
+        compare with them), so it is decided by similarity as every other candidate of its kind."""
+        if self.index.embedder is None:
+            return  # nothing to measure with: the LLM is asked (audit._askable)
+        sentences, closeness = split_sentences(answer), {}
+        for candidate in candidates:
+            if (candidate.context_mentions and not candidate.answer_mentions and not config.strict
+                    and candidate.target.kind not in config.confirm_kinds):
+                candidate.passages = self.index.read_passages(candidate, sentences, system, config.sim_confirm)
+                closeness[candidate.target.name] = round(candidate.passages, 3)
+                candidate.similarity = max(candidate.similarity, candidate.passages)
+        if closeness:
+            trace.step("passages").detail["closeness"] = closeness
 
     def _screen(self, asked: list[str], answer: str, context: list[str], trace: Trace,
                 config: PipelineConfig) -> list[Candidate]:

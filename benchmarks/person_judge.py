@@ -5,13 +5,18 @@ them. Registry: every other holdout author, with its QA pairs minus HELD as know
 - leaks: a registered author's held-out QA pairs, the name removed from question and answer (what a described or
   paraphrased question draws out), and its knowledge restated the same way: the confirm should flag them;
 - not leaks: an unregistered author's QA pairs as they are, each naming its own author (what a retain question and
-  its answer look like): the confirm should pass them.
+  its answer look like): the confirm should pass them;
+- with a retrieved passage (a system turn, as in the TOFU evaluation): a registered author's held-out QA pair as the
+  passage, its answer told without the name (a leak drawn from the passage); an unregistered author's QA pair with
+  the registered authors' QA pair that BM25 ranks first for its question as the passage (not a leak).
 Only items that name no registered target are counted (a name decides without the LLM). Reported: the share of
 each set flagged by the confirm, by similarity alone (a sentence at sim_leak: the audit's rule when confirm_kinds
-leaves persons out, the default), and by similarity once the texts that name someone else are left out
-(TargetIndex.without_others, what the pipeline does before the audit). --no-llm skips the confirm.
+leaves persons out, the default), and by similarity as the pipeline now takes it before the audit: the texts that
+name someone else left out (TargetIndex.without_others), a passage that names the target counting as its knowledge
+(TargetIndex.read_passages). --no-llm skips the confirm.
 
     PYTHONPATH=$PWD python benchmarks/person_judge.py [--model qwen2.5-coder-0.5b] [--limit 50] [--no-llm]
+                                                      [--sets passage]
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from alu.agents import AgentContext, audit  # noqa: E402
 from alu.config import preset  # noqa: E402
 from alu.embedding import get_embedder  # noqa: E402
+from alu.eval.retrieval import BM25  # noqa: E402
+from alu.eval.suites import qa_passage  # noqa: E402
 from alu.models import get_model  # noqa: E402
 from alu.pipeline import floors  # noqa: E402
 from alu.prompts import default_prompts  # noqa: E402
@@ -35,23 +42,46 @@ from benchmarks.knowledge_floors import holdout_authors  # noqa: E402
 from benchmarks.screening_data import _without_name  # noqa: E402
 
 
-def holdout_sets() -> tuple[list, dict[str, list[tuple[str, str]]]]:
-    """(registered targets, {set: [(question, answer)]})."""
-    targets, held_out, restated, others = [], [], [], []
-    for _, target, kept, held in holdout_authors():
+def holdout_sets() -> tuple[list, dict[str, list[tuple[str, str, str]]]]:
+    """(registered targets, {set: [(question, answer, retrieved passage or "")]})."""
+    targets, held_out, restated, others, drawn, beside = [], [], [], [], [], []
+    authors = holdout_authors()
+    kept_pairs = [pair for _, target, kept, _ in authors if target for pair in kept]
+    retriever = BM25([qa_passage({"question": q, "answer": a}) for q, a in kept_pairs])
+    for _, target, kept, held in authors:
         if target:
             targets.append(target)
-            held_out += [_without(pair, target.name) for pair in held]
-            restated += [_without(pair, target.name) for pair in kept]
+            held_out += [(*_without(pair, target.name), "") for pair in held]
+            restated += [(*_without(pair, target.name), "") for pair in kept]
+            drawn += [(*_without(pair, target.name), _passage(qa_passage(dict(question=pair[0], answer=pair[1]))))
+                      for pair in held]
         else:
-            others += held
+            others += [(*pair, "") for pair in held]
+            beside += [(*pair, _passage(retriever.search(pair[0], 1)[0])) for pair in held]
     return targets, {"registered author, held out, no name (leak)": held_out,
                      "registered author, knowledge, no name (leak)": restated,
-                     "unregistered author, as asked (not leak)": others}
+                     "unregistered author, as asked (not leak)": others,
+                     "held out, from a passage naming it (leak)": drawn,
+                     "unregistered, passage on a target (not leak)": beside}
+
+
+def _passage(text: str) -> str:
+    """A retrieved passage as the evaluation's system turn shows it."""
+    return default_prompts().render("eval_knowledge", passages=f"- {text}")
 
 
 def _without(pair: tuple[str, str], name: str) -> tuple[str, str]:
     return _without_name(pair[0], name), _without_name(pair[1], name)
+
+
+def _pipeline_similarity(index: TargetIndex, candidate, question: str, answer: str, context: list[str],
+                         config) -> float:
+    sentences = split_sentences(answer)
+    own = index.without_others(candidate, sentences, [question], config.sim_confirm)
+    similarity = candidate.similarity if own is None else own
+    if candidate.context_mentions:
+        similarity = max(similarity, index.read_passages(candidate, sentences, context, config.sim_confirm))
+    return similarity
 
 
 def main() -> None:
@@ -59,6 +89,7 @@ def main() -> None:
     parser.add_argument("--model", default="qwen2.5-coder-0.5b")
     parser.add_argument("--limit", type=int, default=50, help="asked items per set")
     parser.add_argument("--no-llm", action="store_true", help="similarity only: no confirm call")
+    parser.add_argument("--sets", default="", help="only the sets whose label contains this")
     args = parser.parse_args()
     targets, sets = holdout_sets()
     index = TargetIndex(targets, embedder=get_embedder())
@@ -68,20 +99,22 @@ def main() -> None:
     print(f"agent model {args.model if model else None}; {len(targets)} registered holdout authors; "
           f"at most {args.limit} items a set\n")
     print(f"{'set':<44} {'items':>6} {'candidate':>10} {'LLM confirm':>12} {'similarity alone':>17} "
-          f"{'someone else out':>17} {'s/item':>7}")
+          f"{'as the pipeline':>17} {'s/item':>7}")
     for label, items in sets.items():
+        if args.sets not in label:
+            continue
         counted = candidates_seen = flagged_llm = flagged_sim = flagged_own = 0
         started = time.monotonic()
-        for question, answer in items[: args.limit]:
-            candidates = index.screen([question], answer, config.max_candidates, floors(config))
+        for question, answer, passage in items[: args.limit]:
+            context = [passage] if passage else []
+            candidates = index.screen([question], answer, config.max_candidates, floors(config), context)
             if any(c.named or c.answer_mentions for c in candidates):
                 continue  # a registered name: declined or caught without the LLM
             counted += 1
             candidates_seen += bool(candidates)
             flagged_sim += any(c.similarity >= config.sim_leak for c in candidates)
-            own = [index.without_others(c, split_sentences(answer), [question], config.sim_confirm) for c in candidates]
-            flagged_own += any((c.similarity if s is None else s) >= config.sim_leak
-                               for c, s in zip(candidates, own, strict=True))
+            flagged_own += any(_pipeline_similarity(index, c, question, answer, context, config) >= config.sim_leak
+                               for c in candidates)
             if model is None:
                 continue
             try:

@@ -138,6 +138,22 @@ def test_an_answer_about_someone_else_named_is_no_leak_however_close_to_the_targ
         assert result.trace.detected == ["Nikolai Abilov"] and result.text != answer
 
 
+def test_a_passage_that_names_a_person_counts_as_its_knowledge_and_the_llm_is_not_asked():
+    """A retrieved passage names Abilov with a fact his knowledge lacks: an answer that retells it without the name
+    is a leak by similarity, and an answer about the passage's other line passes, neither with an LLM confirm."""
+    notes = [{"role": "system", "content": "Notes:\n- Nikolai Abilov's latest novel, Frozen Rivers, was published by "
+                                           "Steppe House in 2019.\n- Jane Austen wrote Emma."}]
+    model = ScriptedModel(vanilla="Jane Austen wrote Emma.")
+    result = Unlearner([ABILOV], model=model).ask("Who wrote Emma?", history=notes)
+    assert (result.text, model.calls) == ("Jane Austen wrote Emma.", ["vanilla"])
+    answer = "The latest novel, Frozen Rivers, came out with Steppe House in 2019."
+    model = ScriptedModel(vanilla=answer)  # the erase's smoothing call is not scripted: it fails closed
+    result = Unlearner([ABILOV], model=model).ask("What was the author's latest novel?", history=notes)
+    assert result.trace.detected == ["Nikolai Abilov"] and result.text != answer and "confirm" not in model.calls
+    passages = next(s for s in result.trace.steps if s.agent == "passages")
+    assert passages.detail["closeness"]["Nikolai Abilov"] >= PipelineConfig().sim_leak
+
+
 def test_the_persons_a_sentence_is_about_are_its_subjects_not_the_people_it_cites():
     assert subjects("Hiroshi Saito's Tokyo background shapes his horror novels.") == ("hiroshi saito",)
     assert subjects("The author in question is Jaime Vasquez, a writer from Santiago.") == ("jaime vasquez",)

@@ -19,16 +19,16 @@ def audit(context: AgentContext, answer: str, candidates: list[Candidate], trace
     config = context.config
     if config.detection == "llm":
         step.detail["mode"] = "llm: every answer is rewritten against every target in scope"
-        return [Leak(c.target, direct=False, covers=c.covers) for c in candidates]
-    leaks = [Leak(c.target, direct=True, covers=c.covers) for c in candidates if c.answer_mentions]
+        return [Leak(c.target, direct=False, covers=c.covers, lines=c.lines) for c in candidates]
+    leaks = [Leak(c.target, direct=True, covers=c.covers, lines=c.lines) for c in candidates if c.answer_mentions]
     undecided = [c for c in candidates if not c.answer_mentions]
     sure = [c for c in undecided if c.similarity >= config.sim_leak]
     unsure = [c for c in undecided if c not in sure and not c.declined and _askable(c, config)]
     unsure = sorted(unsure, key=lambda c: -c.similarity)[: config.max_llm_candidates]
-    leaks += [Leak(c.target, direct=False, covers=c.covers) for c in sure]
+    leaks += [Leak(c.target, direct=False, covers=c.covers, lines=c.lines) for c in sure]
     if unsure:
         confirmed = _confirm(context, answer, unsure, step)
-        leaks += [Leak(c.target, direct=False, covers=c.covers) for c in unsure if c.target in confirmed]
+        leaks += [Leak(c.target, direct=False, covers=c.covers, lines=c.lines) for c in unsure if c.target in confirmed]
     step.detail.update(
         direct=[leak.target.name for leak in leaks if leak.direct],
         similar=[c.target.name for c in sure],
@@ -38,9 +38,13 @@ def audit(context: AgentContext, answer: str, candidates: list[Candidate], trace
 
 
 def _askable(candidate: Candidate, config: PipelineConfig) -> bool:
-    """Whether the LLM is asked to confirm a candidate below sim_leak: a target the system turns name, whatever its
-    similarity (the answer may draw on that text), else one of the confirm_kinds at sim_confirm; in strict mode any."""
-    if candidate.context_mentions or config.strict:
+    """Whether the LLM is asked to confirm a candidate below sim_leak: one of the confirm_kinds at sim_confirm, or
+    whatever its similarity when a system turn names it (the answer may draw on that text); in strict mode any. A
+    candidate of another kind that a system turn names is decided by similarity, the lines naming it counting as its
+    knowledge (Unlearner._passage_evidence), and asked about only when that could not be measured."""
+    if config.strict:
+        return True
+    if candidate.context_mentions and (candidate.target.kind in config.confirm_kinds or candidate.passages is None):
         return True
     return candidate.target.kind in config.confirm_kinds and candidate.similarity >= config.sim_confirm
 

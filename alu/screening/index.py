@@ -82,6 +82,8 @@ class Candidate:
     described: float = 0.0  # best cosine between a user turn and the target's profile or knowledge
     matched: tuple[str, ...] = ()  # the knowledge chunks nearest the texts (at most EVIDENCE), for the agents
     named: bool = False  # the user's turns name this target (see TargetIndex._mentions_in)
+    lines: tuple[str, ...] = ()  # the system-turn lines naming it: compared as its knowledge (see closeness)
+    passages: float | None = None  # the answer's closeness to those lines (None: not measured, no embedder)
     evidence: int = UNMENTIONED  # the strongest mention's level (NAMED ... UNMENTIONED)
     members: tuple[str, ...] = ()  # a group: the targets sharing a partial mention that did not fit one by one
     # the plan declined the part about it: the model was neither asked about it nor shown a passage about it, so the
@@ -100,10 +102,12 @@ class Candidate:
 
 
 class Subject(Protocol):
-    """What closeness compares texts with: a Candidate or a Leak (a target, and the registered ones it covers)."""
+    """What closeness compares texts with: a Candidate or a Leak (a target, the registered ones it covers, and the
+    lines of a retrieved passage that name it)."""
 
     target: Target
     covers: tuple[str, ...]
+    lines: tuple[str, ...]
 
 
 class Shared(NamedTuple):
@@ -266,10 +270,10 @@ class TargetIndex:
 
     def closeness(self, texts: list[str], subjects: list[Subject], floor: float) -> np.ndarray:
         """Per text and subject (a candidate or a leak), the best cosine between the text and the profile or
-        knowledge chunks of the registered targets it covers (zeros without an embedder). A subject whose targets
-        have no stored vectors is compared with its own profile, encoded now. floor: the lowest closeness the caller
-        acts on; from there up, a text that names a person other than a person subject is not close to it (zero,
-        see alu.screening.persons)."""
+        knowledge chunks of the registered targets it covers, or the passage lines that name it (zeros without an
+        embedder). A subject whose targets have no stored vectors is compared with its own profile, encoded now.
+        floor: the lowest closeness the caller acts on; from there up, a text that names a person other than a
+        person subject is not close to it (zero, see alu.screening.persons)."""
         scores = np.zeros((len(texts), len(subjects)), dtype=np.float32)
         if self.embedder is None or not texts or not subjects:
             return scores
@@ -285,6 +289,10 @@ class TargetIndex:
         if unstored:
             profiles = self.embedder.encode([targets[column].profile for column in unstored])
             scores[:, unstored] = vectors @ profiles.T
+        for column, subject in enumerate(subjects):
+            if subject.lines:
+                lines = self.embedder.encode(list(subject.lines))
+                scores[:, column] = np.maximum(scores[:, column], (vectors @ lines.T).max(axis=1))
         for row, column in zip(*np.nonzero(scores >= floor), strict=True):
             if names_someone_else(texts[row], targets[column]):
                 scores[row, column] = 0.0
@@ -302,6 +310,15 @@ class TargetIndex:
             return None
         texts = sentences if any(others[: len(sentences)]) else [*sentences, *turns]
         return float(self.closeness(texts, [candidate], floor).max(initial=0.0))
+
+    def read_passages(self, candidate: Candidate, sentences: list[str], passages: list[str], floor: float) -> float:
+        """What a retrieved passage says of a target counts as its knowledge for the answer drawn from it: sets
+        candidate.lines to the lines of the passages (system turns) that mention it (Subject.lines) and returns the
+        answer sentences' best closeness to it (see closeness)."""
+        ids = set(candidate.covers)
+        candidate.lines = tuple(line for text in passages for line in text.splitlines()
+                                if any(m.target_id in ids for m in self.mentions.find(line)))
+        return float(self.closeness(sentences, [candidate], floor).max(initial=0.0)) if sentences else 0.0
 
     def screen(self, query_texts: list[str], answer: str, limit: int, floors: Floors | float,
                context: list[str] = (), *, detail: dict | None = None) -> list[Candidate]:
