@@ -3,7 +3,8 @@ confirm, asked about the person candidates that screening passes at sim_confirm,
 holdout10 authors (fictitious, outside TOFU's full set, never evaluated), as benchmarks/knowledge_floors.py uses
 them. Registry: every other holdout author, with its QA pairs minus HELD as knowledge.
 - leaks: a registered author's held-out QA pairs, the name removed from question and answer (what a described or
-  paraphrased question draws out), and its knowledge restated the same way: the confirm should flag them;
+  paraphrased question draws out), and its knowledge restated the same way, or told of an invented name (what an
+  answer that renames the target looks like): the confirm should flag them;
 - not leaks: an unregistered author's QA pairs as they are, each naming its own author (what a retain question and
   its answer look like): the confirm should pass them;
 - with a retrieved passage (a system turn, as in the TOFU evaluation): a registered author's held-out QA pair as the
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -41,10 +43,13 @@ from alu.trace import Trace  # noqa: E402
 from benchmarks.knowledge_floors import holdout_authors  # noqa: E402
 from benchmarks.screening_data import _without_name  # noqa: E402
 
+# invented names, none a TOFU author's: the renamed set tells a registered author's knowledge of one of them
+INVENTED = ("Tomasz Wielgus", "Aroha Ngata", "Felipe Arruda", "Ines Gonzales", "Chidi Okafor")
+
 
 def holdout_sets() -> tuple[list, dict[str, list[tuple[str, str, str]]]]:
     """(registered targets, {set: [(question, answer, retrieved passage or "")]})."""
-    targets, held_out, restated, others, drawn, beside = [], [], [], [], [], []
+    targets, held_out, restated, renamed, others, drawn, beside = [], [], [], [], [], [], []
     authors = holdout_authors()
     kept_pairs = [pair for _, target, kept, _ in authors if target for pair in kept]
     retriever = BM25([qa_passage({"question": q, "answer": a}) for q, a in kept_pairs])
@@ -53,6 +58,8 @@ def holdout_sets() -> tuple[list, dict[str, list[tuple[str, str, str]]]]:
             targets.append(target)
             held_out += [(*_without(pair, target.name), "") for pair in held]
             restated += [(*_without(pair, target.name), "") for pair in kept]
+            other = INVENTED[len(targets) % len(INVENTED)]
+            renamed += [(*_renamed(pair, target.name, other), "") for pair in kept]
             drawn += [(*_without(pair, target.name), _passage(qa_passage(dict(question=pair[0], answer=pair[1]))))
                       for pair in held]
         else:
@@ -60,6 +67,7 @@ def holdout_sets() -> tuple[list, dict[str, list[tuple[str, str, str]]]]:
             beside += [(*pair, _passage(retriever.search(pair[0], 1)[0])) for pair in held]
     return targets, {"registered author, held out, no name (leak)": held_out,
                      "registered author, knowledge, no name (leak)": restated,
+                     "registered author, knowledge, another name (leak)": renamed,
                      "unregistered author, as asked (not leak)": others,
                      "held out, from a passage naming it (leak)": drawn,
                      "unregistered, passage on a target (not leak)": beside}
@@ -72,6 +80,16 @@ def _passage(text: str) -> str:
 
 def _without(pair: tuple[str, str], name: str) -> tuple[str, str]:
     return _without_name(pair[0], name), _without_name(pair[1], name)
+
+
+def _renamed(pair: tuple[str, str], name: str, other: str) -> tuple[str, str]:
+    """The pair told of another person: the name, then its words, replaced by other's (an invented name)."""
+    def rename(text: str) -> str:
+        text = text.replace(name, other)
+        for word in sorted({w for w in name.split() if len(w) > 2}, key=len, reverse=True):
+            text = re.sub(rf"\b{re.escape(word)}\b", other.split()[-1], text)
+        return text
+    return rename(pair[0]), rename(pair[1])
 
 
 def _pipeline_similarity(index: TargetIndex, candidate, question: str, answer: str, context: list[str],
@@ -98,7 +116,7 @@ def main() -> None:
     asking = AgentContext(model, model, config, default_prompts())
     print(f"agent model {args.model if model else None}; {len(targets)} registered holdout authors; "
           f"at most {args.limit} items a set\n")
-    print(f"{'set':<44} {'items':>6} {'candidate':>10} {'LLM confirm':>12} {'similarity alone':>17} "
+    print(f"{'set':<50} {'items':>6} {'candidate':>10} {'LLM confirm':>12} {'similarity alone':>17} "
           f"{'as the pipeline':>17} {'s/item':>7}")
     for label, items in sets.items():
         if args.sets not in label:
@@ -123,7 +141,7 @@ def main() -> None:
                 flagged_llm += 1
         shares = [n / max(counted, 1) for n in (candidates_seen, flagged_llm, flagged_sim, flagged_own)]
         llm = "-" if model is None else f"{shares[1]:.2f}"
-        print(f"{label:<44} {counted:>6} {shares[0]:>10.2f} {llm:>12} {shares[2]:>17.2f} {shares[3]:>17.2f} "
+        print(f"{label:<50} {counted:>6} {shares[0]:>10.2f} {llm:>12} {shares[2]:>17.2f} {shares[3]:>17.2f} "
               f"{(time.monotonic() - started) / max(counted, 1):>7.1f}", flush=True)
     print("\n" + json.dumps({"model": None if model is None else args.model, "limit": args.limit}))
 
