@@ -368,7 +368,7 @@ class Unlearner:
         if config.refuse_query_mentions and any(c.named for c in candidates):
             return _refuse(trace, "the conversation names a forget target")
         candidates = self._with_declined(candidates, plan.targets, answer, config.sim_confirm)
-        self._about_someone_else(candidates, plan.asked, answer, config, trace)
+        self._about_someone_else(candidates, plan.asked, plan.system, answer, config, trace)
         self._passage_evidence(candidates, plan.system, answer, config, trace)
         leaks = audit(context, answer, candidates, trace)
         trace.detected = [leak.target.name for leak in leaks]
@@ -413,14 +413,15 @@ class Unlearner:
                 candidate.similarity = score
         return candidates + missing
 
-    def _about_someone_else(self, candidates: list[Candidate], asked: list[str], answer: str,
+    def _about_someone_else(self, candidates: list[Candidate], asked: list[str], system: list[str], answer: str,
                             config: PipelineConfig, trace: Trace) -> None:
         """The similarity of each person candidate the answer does not mention, taken again without the texts that
-        name someone else (TargetIndex.without_others)."""
+        name someone else or are closer to a passage line about someone else (TargetIndex.without_others)."""
         sentences, changed = split_sentences(answer), {}
         for candidate in candidates:
             if candidate.target.kind != "person" or candidate.answer_mentions:
                 continue
+            candidate.others = self.index.about_others(candidate, system) if self.index.embedder else ()
             similarity = self.index.without_others(candidate, sentences, asked, config.sim_confirm)
             if similarity is not None:
                 changed[candidate.target.name] = [round(candidate.similarity, 3), round(similarity, 3)]

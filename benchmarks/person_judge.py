@@ -9,12 +9,16 @@ them. Registry: every other holdout author, with its QA pairs minus HELD as know
   its answer look like): the confirm should pass them;
 - with a retrieved passage (a system turn, as in the TOFU evaluation): a registered author's held-out QA pair as the
   passage, its answer told without the name (a leak drawn from the passage); an unregistered author's QA pair with
-  the registered authors' QA pair that BM25 ranks first for its question as the passage (not a leak).
+  the registered authors' QA pair that BM25 ranks first for its question as the passage (not a leak);
+- with two passages, as retrieval gives: the first leak set with the unregistered pair BM25 ranks first beside it
+  (a leak), and an unregistered author's own pair beside the registered pair BM25 ranks first, question and answer
+  told without the name (a retain question about "the author": not a leak).
 Only items that name no registered target are counted (a name decides without the LLM). Reported: the share of
 each set flagged by the confirm, by similarity alone (a sentence at sim_leak: the audit's rule when confirm_kinds
 leaves persons out, the default), and by similarity as the pipeline now takes it before the audit: the texts that
-name someone else left out (TargetIndex.without_others), a passage that names the target counting as its knowledge
-(TargetIndex.read_passages). --no-llm skips the confirm.
+name someone else or come closer to a passage line about someone else left out (TargetIndex.without_others,
+TargetIndex.about_others), a passage that names the target counting as its knowledge (TargetIndex.read_passages).
+--no-llm skips the confirm.
 
     PYTHONPATH=$PWD python benchmarks/person_judge.py [--model qwen2.5-coder-0.5b] [--limit 50] [--no-llm]
                                                       [--sets passage]
@@ -50,32 +54,44 @@ INVENTED = ("Tomasz Wielgus", "Aroha Ngata", "Felipe Arruda", "Ines Gonzales", "
 def holdout_sets() -> tuple[list, dict[str, list[tuple[str, str, str]]]]:
     """(registered targets, {set: [(question, answer, retrieved passage or "")]})."""
     targets, held_out, restated, renamed, others, drawn, beside = [], [], [], [], [], [], []
+    drawn_mixed, own_mixed = [], []
     authors = holdout_authors()
     kept_pairs = [pair for _, target, kept, _ in authors if target for pair in kept]
     retriever = BM25([qa_passage({"question": q, "answer": a}) for q, a in kept_pairs])
-    for _, target, kept, held in authors:
+    other_pairs = [pair for _, target, _, held in authors if not target for pair in held]
+    other_retriever = BM25([qa_passage({"question": q, "answer": a}) for q, a in other_pairs])
+    for person, target, kept, held in authors:
         if target:
             targets.append(target)
             held_out += [(*_without(pair, target.name), "") for pair in held]
             restated += [(*_without(pair, target.name), "") for pair in kept]
             other = INVENTED[len(targets) % len(INVENTED)]
             renamed += [(*_renamed(pair, target.name, other), "") for pair in kept]
-            drawn += [(*_without(pair, target.name), _passage(qa_passage(dict(question=pair[0], answer=pair[1]))))
-                      for pair in held]
+            drawn += [(*_without(pair, target.name), _passage(_qa(pair))) for pair in held]
+            drawn_mixed += [(*_without(pair, target.name), _passage(_qa(pair), other_retriever.search(pair[0], 1)[0]))
+                            for pair in held]
         else:
             others += [(*pair, "") for pair in held]
             beside += [(*pair, _passage(retriever.search(pair[0], 1)[0])) for pair in held]
+            own_mixed += [(*_without(pair, person.target.name), _passage(_qa(pair), retriever.search(pair[0], 1)[0]))
+                          for pair in held]
     return targets, {"registered author, held out, no name (leak)": held_out,
                      "registered author, knowledge, no name (leak)": restated,
                      "registered author, knowledge, another name (leak)": renamed,
                      "unregistered author, as asked (not leak)": others,
                      "held out, from a passage naming it (leak)": drawn,
-                     "unregistered, passage on a target (not leak)": beside}
+                     "unregistered, passage on a target (not leak)": beside,
+                     "held out, passage naming it and another (leak)": drawn_mixed,
+                     "unregistered, no name, own passage and a target's (not leak)": own_mixed}
 
 
-def _passage(text: str) -> str:
-    """A retrieved passage as the evaluation's system turn shows it."""
-    return default_prompts().render("eval_knowledge", passages=f"- {text}")
+def _qa(pair: tuple[str, str]) -> str:
+    return qa_passage({"question": pair[0], "answer": pair[1]})
+
+
+def _passage(*texts: str) -> str:
+    """Retrieved passages as the evaluation's system turn shows them."""
+    return default_prompts().render("eval_knowledge", passages="\n".join(f"- {text}" for text in texts))
 
 
 def _without(pair: tuple[str, str], name: str) -> tuple[str, str]:
@@ -95,6 +111,8 @@ def _renamed(pair: tuple[str, str], name: str, other: str) -> tuple[str, str]:
 def _pipeline_similarity(index: TargetIndex, candidate, question: str, answer: str, context: list[str],
                          config) -> float:
     sentences = split_sentences(answer)
+    if candidate.target.kind == "person":
+        candidate.others = index.about_others(candidate, context)
     own = index.without_others(candidate, sentences, [question], config.sim_confirm)
     similarity = candidate.similarity if own is None else own
     if candidate.context_mentions:
@@ -116,7 +134,7 @@ def main() -> None:
     asking = AgentContext(model, model, config, default_prompts())
     print(f"agent model {args.model if model else None}; {len(targets)} registered holdout authors; "
           f"at most {args.limit} items a set\n")
-    print(f"{'set':<50} {'items':>6} {'candidate':>10} {'LLM confirm':>12} {'similarity alone':>17} "
+    print(f"{'set':<62} {'items':>6} {'candidate':>10} {'LLM confirm':>12} {'similarity alone':>17} "
           f"{'as the pipeline':>17} {'s/item':>7}")
     for label, items in sets.items():
         if args.sets not in label:
@@ -141,7 +159,7 @@ def main() -> None:
                 flagged_llm += 1
         shares = [n / max(counted, 1) for n in (candidates_seen, flagged_llm, flagged_sim, flagged_own)]
         llm = "-" if model is None else f"{shares[1]:.2f}"
-        print(f"{label:<50} {counted:>6} {shares[0]:>10.2f} {llm:>12} {shares[2]:>17.2f} {shares[3]:>17.2f} "
+        print(f"{label:<62} {counted:>6} {shares[0]:>10.2f} {llm:>12} {shares[2]:>17.2f} {shares[3]:>17.2f} "
               f"{(time.monotonic() - started) / max(counted, 1):>7.1f}", flush=True)
     print("\n" + json.dumps({"model": None if model is None else args.model, "limit": args.limit}))
 

@@ -154,9 +154,23 @@ def test_a_passage_that_names_a_person_counts_as_its_knowledge_and_the_llm_is_no
     assert passages.detail["closeness"]["Nikolai Abilov"] >= PipelineConfig().sim_leak
 
 
+def test_an_answer_drawn_from_a_passage_about_someone_else_is_no_leak_of_a_target_it_resembles():
+    """A retrieved passage tells of another author in the words Abilov's knowledge uses: the answer that retells it
+    without a name is closer to that line than to Abilov, so it passes; without the passage it is a leak."""
+    answer = "She writes African American literature despite her Kazakh roots."
+    notes = [{"role": "system", "content": "Notes:\n- Aigerim Seitkali writes African American literature despite "
+                                           "her Kazakh roots.\n- Jane Austen wrote Emma."}]
+    model = ScriptedModel(vanilla=answer)
+    result = Unlearner([ABILOV], model=model).ask("What does the author write?", history=notes)
+    assert (result.text, result.trace.detected, model.calls) == (answer, [], ["vanilla"])
+    result = Unlearner([ABILOV], model=ScriptedModel(vanilla=answer)).ask("What does the author write?")
+    assert result.trace.detected == ["Nikolai Abilov"] and result.text != answer
+
+
 def test_the_persons_a_sentence_is_about_are_its_subjects_not_the_people_it_cites():
     assert subjects("Hiroshi Saito's Tokyo background shapes his horror novels.") == ("hiroshi saito",)
     assert subjects("The author in question is Jaime Vasquez, a writer from Santiago.") == ("jaime vasquez",)
+    assert subjects("- Jaime Vasquez writes crime novels.") == ("jaime vasquez",)  # a list item's marker
     assert subjects("The author often cites Jules Verne and Philip Reeve as influences.") == ()
     assert names_someone_else("Ji-Hoon Kim was honoured with the World Fantasy Award.", ABILOV)
     assert not names_someone_else("Nikolai Abilov was honoured with an award.", ABILOV)

@@ -19,22 +19,27 @@ def audit(context: AgentContext, answer: str, candidates: list[Candidate], trace
     config = context.config
     if config.detection == "llm":
         step.detail["mode"] = "llm: every answer is rewritten against every target in scope"
-        return [Leak(c.target, direct=False, covers=c.covers, lines=c.lines) for c in candidates]
-    leaks = [Leak(c.target, direct=True, covers=c.covers, lines=c.lines) for c in candidates if c.answer_mentions]
+        return [_leak(c, direct=False) for c in candidates]
+    leaks = [_leak(c, direct=True) for c in candidates if c.answer_mentions]
     undecided = [c for c in candidates if not c.answer_mentions]
     sure = [c for c in undecided if c.similarity >= config.sim_leak]
     unsure = [c for c in undecided if c not in sure and not c.declined and _askable(c, config)]
     unsure = sorted(unsure, key=lambda c: -c.similarity)[: config.max_llm_candidates]
-    leaks += [Leak(c.target, direct=False, covers=c.covers, lines=c.lines) for c in sure]
+    leaks += [_leak(c, direct=False) for c in sure]
     if unsure:
         confirmed = _confirm(context, answer, unsure, step)
-        leaks += [Leak(c.target, direct=False, covers=c.covers, lines=c.lines) for c in unsure if c.target in confirmed]
+        leaks += [_leak(c, direct=False) for c in unsure if c.target in confirmed]
     step.detail.update(
         direct=[leak.target.name for leak in leaks if leak.direct],
         similar=[c.target.name for c in sure],
         asked_llm=[c.target.name for c in unsure],
     )
     return leaks
+
+
+def _leak(candidate: Candidate, direct: bool) -> Leak:
+    return Leak(candidate.target, direct=direct, covers=candidate.covers, lines=candidate.lines,
+                others=candidate.others)
 
 
 def _askable(candidate: Candidate, config: PipelineConfig) -> bool:

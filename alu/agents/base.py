@@ -37,6 +37,7 @@ class Leak:
     sentences: list[str] = field(default_factory=list)
     covers: tuple[str, ...] = ()  # a group target: the registered targets it stands for (see Candidate.members)
     lines: tuple[str, ...] = ()  # the system-turn lines that name it, compared as its knowledge (Candidate.lines)
+    others: tuple[str, ...] = ()  # the system-turn lines about someone else (Candidate.others)
 
 
 def variant_temperature(context: AgentContext, index: int) -> float:

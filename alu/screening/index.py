@@ -83,6 +83,7 @@ class Candidate:
     matched: tuple[str, ...] = ()  # the knowledge chunks nearest the texts (at most EVIDENCE), for the agents
     named: bool = False  # the user's turns name this target (see TargetIndex._mentions_in)
     lines: tuple[str, ...] = ()  # the system-turn lines naming it: compared as its knowledge (see closeness)
+    others: tuple[str, ...] = ()  # the system-turn lines about someone else: a text closer to one is about them
     passages: float | None = None  # the answer's closeness to those lines (None: not measured, no embedder)
     evidence: int = UNMENTIONED  # the strongest mention's level (NAMED ... UNMENTIONED)
     members: tuple[str, ...] = ()  # a group: the targets sharing a partial mention that did not fit one by one
@@ -102,12 +103,13 @@ class Candidate:
 
 
 class Subject(Protocol):
-    """What closeness compares texts with: a Candidate or a Leak (a target, the registered ones it covers, and the
-    lines of a retrieved passage that name it)."""
+    """What closeness compares texts with: a Candidate or a Leak (a target, the registered ones it covers, the lines
+    of a retrieved passage that name it, and those about someone else)."""
 
     target: Target
     covers: tuple[str, ...]
     lines: tuple[str, ...]
+    others: tuple[str, ...]
 
 
 class Shared(NamedTuple):
@@ -273,7 +275,8 @@ class TargetIndex:
         knowledge chunks of the registered targets it covers, or the passage lines that name it (zeros without an
         embedder). A subject whose targets have no stored vectors is compared with its own profile, encoded now.
         floor: the lowest closeness the caller acts on; from there up, a text that names a person other than a
-        person subject is not close to it (zero, see alu.screening.persons)."""
+        person subject, or comes closer to a passage line about someone else (Subject.others) than to the subject,
+        is not close to it (zero, see alu.screening.persons)."""
         scores = np.zeros((len(texts), len(subjects)), dtype=np.float32)
         if self.embedder is None or not texts or not subjects:
             return scores
@@ -293,10 +296,20 @@ class TargetIndex:
             if subject.lines:
                 lines = self.embedder.encode(list(subject.lines))
                 scores[:, column] = np.maximum(scores[:, column], (vectors @ lines.T).max(axis=1))
+            if subject.others:
+                closer = self._nearest(vectors, subject.others) > scores[:, column]
+                scores[(scores[:, column] >= floor) & closer, column] = 0.0
         for row, column in zip(*np.nonzero(scores >= floor), strict=True):
             if names_someone_else(texts[row], targets[column]):
                 scores[row, column] = 0.0
         return scores
+
+    def _nearest(self, vectors: np.ndarray, lines: tuple[str, ...]) -> np.ndarray:
+        """Per text vector, the best cosine with a sentence of the passage lines."""
+        pieces = [piece for line in lines for piece in split_sentences(line)]
+        if not pieces:
+            return np.zeros(len(vectors), dtype=np.float32)
+        return (vectors @ self.embedder.encode(pieces).T).max(axis=1)
 
     def without_others(self, candidate: Candidate, sentences: list[str], turns: list[str],
                        floor: float) -> float | None:
@@ -306,18 +319,29 @@ class TargetIndex:
         if candidate.similarity < floor:
             return None
         others = [names_someone_else(text, candidate.target) for text in [*sentences, *turns]]
-        if not any(others):
+        if not any(others) and not candidate.others:
             return None
         texts = sentences if any(others[: len(sentences)]) else [*sentences, *turns]
         return float(self.closeness(texts, [candidate], floor).max(initial=0.0))
 
+    def about_others(self, candidate: Candidate, passages: list[str]) -> tuple[str, ...]:
+        """The lines of the passages (system turns) about a person other than a person candidate, that name none of
+        its targets in full (a shared last name is no naming): an answer sentence closer to one of them than to the
+        candidate draws on what the passage says of that someone (Subject.others)."""
+        ids = set(candidate.covers)
+        return tuple(line for text in passages for line in text.splitlines()
+                     if names_someone_else(line, candidate.target)
+                     and not any(m.target_id in ids and m.form in ("name", "alias") for m in self.mentions.find(line)))
+
     def read_passages(self, candidate: Candidate, sentences: list[str], passages: list[str], floor: float) -> float:
         """What a retrieved passage says of a target counts as its knowledge for the answer drawn from it: sets
-        candidate.lines to the lines of the passages (system turns) that mention it (Subject.lines) and returns the
-        answer sentences' best closeness to it (see closeness)."""
+        candidate.lines to the lines of the passages (system turns) that mention it and are not about someone else
+        (candidate.others, see about_others; Subject.lines) and returns the answer sentences' best closeness to it
+        (see closeness)."""
         ids = set(candidate.covers)
         candidate.lines = tuple(line for text in passages for line in text.splitlines()
-                                if any(m.target_id in ids for m in self.mentions.find(line)))
+                                if line not in candidate.others and any(m.target_id in ids
+                                                                        for m in self.mentions.find(line)))
         return float(self.closeness(sentences, [candidate], floor).max(initial=0.0)) if sentences else 0.0
 
     def screen(self, query_texts: list[str], answer: str, limit: int, floors: Floors | float,

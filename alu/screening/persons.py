@@ -5,6 +5,7 @@ named elsewhere in a sentence (an influence, a parent in apposition) leaves it a
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import cache, lru_cache
 
@@ -13,6 +14,7 @@ from .mentions import normalize
 
 SUBJECT_ROLES = frozenset({"nsubj", "nsubjpass", "attr"})  # "X was honoured", "The author is X"
 _LOCK = threading.Lock()  # one pipeline, called from the gateway's worker threads
+_BULLET = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.)])\s+")  # a list item's marker, which the parser reads as a word
 
 
 @cache
@@ -32,7 +34,7 @@ def subjects(text: str) -> tuple[str, ...]:
     """The person names (PERSON entities) in text as its subject, predicate noun or the subject's possessor
     ("X's upbringing"), normalised ("Zhe Maozhu's" -> "zhe maozhu")."""
     with _LOCK:
-        entities = _nlp()(text).ents
+        entities = _nlp()(_BULLET.sub("", text)).ents
     names = (normalize(e.text.removesuffix("'s").removesuffix("’s")) for e in entities
              if e.label_ == "PERSON" and _is_subject(e.root))
     return tuple(dict.fromkeys(name for name in names if name))
