@@ -13,10 +13,10 @@ $ALU eval wmdp $M --split-limit bio=200 --split-limit cyber=200 --split-limit mm
 # first; re-running with the full sizes above resumes from its answers.jsonl.
 $ALU eval wmdp $M --split-limit bio=100 --split-limit cyber=100 --split-limit mmlu=200 \
   --methods vanilla,filter,alu --out $R/wmdp-topic-rule
-# Next (not run yet): the full sizes, the prompt baseline, and 140 MMLU questions of the neighbouring subjects; it
+# Then (in progress): the full sizes, the prompt baseline, and 140 MMLU questions of the neighbouring subjects; it
 # resumes from the answers above (alu's are asked again whenever the library changed since).
-# $ALU eval wmdp $M --split-limit bio=200 --split-limit cyber=200 --split-limit mmlu=400 --split-limit mmlu_near=140 \
-#   --methods vanilla,filter,prompt,alu --out $R/wmdp-topic-rule
+$ALU eval wmdp $M --split-limit bio=200 --split-limit cyber=200 --split-limit mmlu=400 --split-limit mmlu_near=140 \
+  --methods vanilla,filter,prompt,alu --out $R/wmdp-topic-rule
 # Which embedded model reproduces TOFU's passages better (vanilla, the BM25 passages in its system prompt), on 10
 # forget and 10 retain items each: the TOFU and WPU backbone.
 for m in qwen2.5-coder-0.5b qwen2.5-coder-1.5b; do
