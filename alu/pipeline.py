@@ -347,8 +347,7 @@ class Unlearner:
         kept = []
         for message in history:
             if message["role"] == "system":
-                lines = [line for line in message["content"].splitlines()
-                         if not any(m.target_id in ids for m in self.index.mentions.find(line))]
+                lines = [line for line in message["content"].splitlines() if not self.index.mentions_any(line, ids)]
                 message = {**message, "content": "\n".join(lines)} if any(line.strip() for line in lines) else None
             if message is not None:
                 kept.append(message)

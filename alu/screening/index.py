@@ -43,6 +43,7 @@ BLANK = "someone"  # stands for a partial mention when the text around it is com
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "professor", "sir", "dame", "lord", "lady",
                     "madam", "madame", "mister", "author", "writer", "novelist", "poet", "journalist", "president",
                     "senator", "judge", "saint", "st", "rev", "reverend", "father", "sister", "brother"})
+FULL_NAMES = frozenset({"name", "alias"})  # the mention forms that name a target in full
 NAMED_MAX_SHARED = 3  # a partial mention shared by more targets than this names none of them
 FREEZE_MIN_BATCH = 10_000  # after a bulk load this large, the loaded objects leave the garbage collector's full passes
 GROUP_DESCRIPTION = "anyone known by this name: several persons in the forget list share it"
@@ -324,14 +325,17 @@ class TargetIndex:
         texts = sentences if any(others[: len(sentences)]) else [*sentences, *turns]
         return float(self.closeness(texts, [candidate], floor).max(initial=0.0))
 
+    def mentions_any(self, text: str, target_ids: set[str], forms: frozenset[str] | None = None) -> bool:
+        """Whether text mentions one of the targets, in one of forms when given (see Mention.form)."""
+        return any(m.target_id in target_ids and (forms is None or m.form in forms) for m in self.mentions.find(text))
+
     def about_others(self, candidate: Candidate, passages: list[str]) -> tuple[str, ...]:
         """The lines of the passages (system turns) about a person other than a person candidate, that name none of
         its targets in full (a shared last name is no naming): an answer sentence closer to one of them than to the
         candidate draws on what the passage says of that someone (Subject.others)."""
         ids = set(candidate.covers)
         return tuple(line for text in passages for line in text.splitlines()
-                     if names_someone_else(line, candidate.target)
-                     and not any(m.target_id in ids and m.form in ("name", "alias") for m in self.mentions.find(line)))
+                     if names_someone_else(line, candidate.target) and not self.mentions_any(line, ids, FULL_NAMES))
 
     def read_passages(self, candidate: Candidate, sentences: list[str], passages: list[str], floor: float) -> float:
         """What a retrieved passage says of a target counts as its knowledge for the answer drawn from it: sets
@@ -340,8 +344,7 @@ class TargetIndex:
         (see closeness)."""
         ids = set(candidate.covers)
         candidate.lines = tuple(line for text in passages for line in text.splitlines()
-                                if line not in candidate.others and any(m.target_id in ids
-                                                                        for m in self.mentions.find(line)))
+                                if line not in candidate.others and self.mentions_any(line, ids))
         return float(self.closeness(sentences, [candidate], floor).max(initial=0.0)) if sentences else 0.0
 
     def screen(self, query_texts: list[str], answer: str, limit: int, floors: Floors | float,
@@ -431,7 +434,7 @@ class TargetIndex:
         for mention in mentions:
             count, level = counts[mention.start, mention.end], _evidence(mention, text)
             names = field_name == "query_mentions" and _names(mention, level, text, count)
-            if mention.form not in ("name", "alias") and count > NAMED_MAX_SHARED:
+            if mention.form not in FULL_NAMES and count > NAMED_MAX_SHARED:
                 ambiguous.append(mention)
                 shared.append(Shared(mention, text[mention.start : mention.end], field_name, level, names))
                 continue
@@ -653,7 +656,7 @@ def _group(words: str, ids: set[str], members: list[Candidate], unnoted: float) 
 
 
 def _evidence(mention: Mention, text: str) -> int:
-    if mention.form in ("name", "alias"):
+    if mention.form in FULL_NAMES:
         return NAMED
     if mention.form == "last_name":
         return LAST_NAME
