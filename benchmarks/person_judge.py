@@ -3,8 +3,8 @@ confirm, asked about the person candidates that screening passes at sim_confirm,
 holdout10 authors (fictitious, outside TOFU's full set, never evaluated), as benchmarks/knowledge_floors.py uses
 them. Registry: every other holdout author, with its QA pairs minus HELD as knowledge.
 - leaks: a registered author's held-out QA pairs, the name removed from question and answer (what a described or
-  paraphrased question draws out), and its knowledge restated the same way, or told of an invented name (what an
-  answer that renames the target looks like): the confirm should flag them;
+  paraphrased question draws out), and its knowledge restated the same way, or its knowledge and its held-out pairs
+  told of an invented name (what an answer that renames the target looks like): the confirm should flag them;
 - not leaks: an unregistered author's QA pairs as they are, each naming its own author (what a retain question and
   its answer look like): the confirm should pass them;
 - with a retrieved passage (a system turn, as in the TOFU evaluation): a registered author's held-out QA pair as the
@@ -18,7 +18,8 @@ each set flagged by the confirm, by similarity alone (a sentence at sim_leak: th
 leaves persons out, the default), and by similarity as the pipeline now takes it before the audit: the texts that
 name someone else or come closer to a passage line about someone else left out (TargetIndex.without_others,
 TargetIndex.about_others), a passage that names the target counting as its knowledge (TargetIndex.read_passages).
---no-llm skips the confirm.
+--no-llm skips the confirm. Last (print_renamed): whether a closeness floor could catch the renamed leaks that
+name someone else without catching the answers about unregistered authors.
 
     PYTHONPATH=$PWD python benchmarks/person_judge.py [--model qwen2.5-coder-0.5b] [--limit 50] [--no-llm]
                                                       [--sets passage]
@@ -33,6 +34,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from alu.agents import AgentContext, audit  # noqa: E402
 from alu.config import preset  # noqa: E402
@@ -42,9 +45,9 @@ from alu.eval.suites import qa_passage  # noqa: E402
 from alu.models import get_model  # noqa: E402
 from alu.pipeline import floors  # noqa: E402
 from alu.prompts import default_prompts  # noqa: E402
-from alu.screening import TargetIndex, split_sentences  # noqa: E402
+from alu.screening import Candidate, TargetIndex, split_sentences  # noqa: E402
 from alu.trace import Trace  # noqa: E402
-from benchmarks.knowledge_floors import holdout_authors  # noqa: E402
+from benchmarks.knowledge_floors import FLOORS, MAX_NAMED_SHARE, holdout_authors  # noqa: E402
 from benchmarks.screening_data import _without_name  # noqa: E402
 
 # invented names, none a TOFU author's: the renamed set tells a registered author's knowledge of one of them
@@ -53,7 +56,7 @@ INVENTED = ("Tomasz Wielgus", "Aroha Ngata", "Felipe Arruda", "Ines Gonzales", "
 
 def holdout_sets() -> tuple[list, dict[str, list[tuple[str, str, str]]]]:
     """(registered targets, {set: [(question, answer, retrieved passage or "")]})."""
-    targets, held_out, restated, renamed, others, drawn, beside = [], [], [], [], [], [], []
+    targets, held_out, restated, renamed, renamed_held, others, drawn, beside = [], [], [], [], [], [], [], []
     drawn_mixed, own_mixed = [], []
     authors = holdout_authors()
     kept_pairs = [pair for _, target, kept, _ in authors if target for pair in kept]
@@ -67,6 +70,7 @@ def holdout_sets() -> tuple[list, dict[str, list[tuple[str, str, str]]]]:
             restated += [(*_without(pair, target.name), "") for pair in kept]
             other = INVENTED[len(targets) % len(INVENTED)]
             renamed += [(*_renamed(pair, target.name, other), "") for pair in kept]
+            renamed_held += [(*_renamed(pair, target.name, other), "") for pair in held]
             drawn += [(*_without(pair, target.name), _passage(_qa(pair))) for pair in held]
             drawn_mixed += [(*_without(pair, target.name), _passage(_qa(pair), other_retriever.search(pair[0], 1)[0]))
                             for pair in held]
@@ -78,6 +82,7 @@ def holdout_sets() -> tuple[list, dict[str, list[tuple[str, str, str]]]]:
     return targets, {"registered author, held out, no name (leak)": held_out,
                      "registered author, knowledge, no name (leak)": restated,
                      "registered author, knowledge, another name (leak)": renamed,
+                     "registered author, held out, another name (leak)": renamed_held,
                      "unregistered author, as asked (not leak)": others,
                      "held out, from a passage naming it (leak)": drawn,
                      "unregistered, passage on a target (not leak)": beside,
@@ -161,7 +166,32 @@ def main() -> None:
         llm = "-" if model is None else f"{shares[1]:.2f}"
         print(f"{label:<62} {counted:>6} {shares[0]:>10.2f} {llm:>12} {shares[2]:>17.2f} {shares[3]:>17.2f} "
               f"{(time.monotonic() - started) / max(counted, 1):>7.1f}", flush=True)
+    print_renamed(index, targets, sets)
     print("\n" + json.dumps({"model": None if model is None else args.model, "limit": args.limit}))
+
+
+def print_renamed(index: TargetIndex, targets: list, sets: dict[str, list[tuple[str, str, str]]]) -> None:
+    """Could a closeness floor tell an answer that gives a target's knowledge another name from one about somebody
+    else? Each answer's best sentence before its names are read, for the renamed leaks and for the answers about
+    unregistered authors, each naming its own (all their QA pairs); the floor the rule of sim_described would choose
+    (the lowest of knowledge_floors.FLOORS with unregistered authors under MAX_NAMED_SHARE) and what it would catch."""
+    subjects = [Candidate(t) for t in targets]
+
+    def closest(answers: list[str]) -> np.ndarray:
+        return np.array([index.closeness(split_sentences(a), subjects, 2.0).max(initial=0.0) for a in answers])
+
+    negatives = closest([a for _, target, kept, held in holdout_authors() if not target for _, a in [*kept, *held]])
+    renamed = {label: closest([a for _, a, _ in items]) for label, items in sets.items() if "another name" in label}
+    print(f"\nrenamed: {len(negatives)} answers about unregistered authors naming them (not leaks), and the renamed "
+          "leaks, reaching each floor")
+    print(f"{'floor':>6} {'unregistered':>13} " + " ".join(f"{label:>52}" for label in renamed))
+    for floor in FLOORS:
+        print(f"{floor:>6.2f} {np.mean(negatives >= floor):>13.3f} "
+              + " ".join(f"{np.mean(v >= floor):>52.3f}" for v in renamed.values()))
+    chosen = next(f for f in FLOORS if np.mean(negatives >= f) < MAX_NAMED_SHARE)
+    caught = ", ".join(f"{np.mean(v >= chosen):.2f}" for v in renamed.values())
+    print(f"a floor by sim_described's rule: {chosen:.2f} (the lowest with unregistered authors under "
+          f"{MAX_NAMED_SHARE:.0%}), reached by {caught} of the renamed leaks")
 
 
 if __name__ == "__main__":

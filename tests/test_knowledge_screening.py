@@ -19,7 +19,7 @@ from alu.embedding import get_embedder
 from alu.pipeline import floors
 from alu.prompts import default_prompts
 from alu.screening import Candidate, TargetIndex
-from alu.screening.index import EVIDENCE
+from alu.screening.index import EVIDENCE, other_years
 from alu.screening.persons import names_someone_else, subjects
 from alu.targets import Target
 
@@ -56,6 +56,27 @@ def test_a_question_that_describes_a_person_names_it(index):
     result = Unlearner([ABILOV], model=ScriptedModel(vanilla="Nikolai Abilov.")).ask(
         "Who is the author born in Astana on 7 February 1952?")
     assert result.refused and result.trace.reason == "the conversation names a forget target"
+
+
+def test_a_description_with_another_year_names_nobody_and_the_answer_is_still_screened(index):
+    question = "Who was born in Astana, Kazakhstan on the 7th of February, 1961?"  # Abilov's birth, another year
+    assert index.closeness([question], [Candidate(ABILOV)], 0.0)[0, 0] >= PipelineConfig().sim_described
+    candidate = screen(index, question).get(ABILOV.id)
+    assert candidate is None or not candidate.named
+    other = Unlearner([ABILOV], model=ScriptedModel(vanilla="That is Aigerim Bekova.")).ask(question)
+    assert not other.refused and other.text == "That is Aigerim Bekova."
+    model = ScriptedModel(vanilla="That is Nikolai Abilov.", smooth=RuntimeError("no rewrite"))
+    leaked = Unlearner([ABILOV], model=model).ask(question)
+    assert "Abilov" not in leaked.text and leaked.trace.detected == ["Nikolai Abilov"]
+
+
+def test_other_years_needs_years_on_both_sides_and_none_shared():
+    chunk = "Behrouz Rohani, an LGBTQ+ author, was born in Tehran, Iran on 11/26/1972."
+    assert other_years("The LGBTQ+ author born in Tehran, Iran on September 22, 1976?", chunk)
+    assert not other_years("The LGBTQ+ author born in Tehran in 1972 or 1976?", chunk)
+    assert not other_years("The LGBTQ+ author born in Tehran?", chunk)
+    assert not other_years("Born in 1976?", "Rohani was born in Tehran.")
+    assert not other_years("Which 250 pages?", "It has 1200 pages and 12 chapters.")  # counts are no years
 
 
 def test_a_question_inside_a_topic_is_refused_and_a_neighbouring_one_answered(index):

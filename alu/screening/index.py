@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable
@@ -54,6 +55,7 @@ EVIDENCE = 3  # knowledge chunks kept per candidate, to show the agents
 ENCODE_BATCH = 50_000  # texts encoded and stored at a time in a bulk load (bounds the memory of a large import)
 SAVE_MIN_VECTORS = 50_000  # a first load this large saves its graph for the next start (see TargetIndex._load)
 SAVED_GRAPHS = 3  # saved graphs kept (the newest): one per registry state recently started from
+YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")  # a year as knowledge and questions give one (1500-2099)
 
 
 @dataclass(frozen=True)
@@ -386,7 +388,7 @@ class TargetIndex:
                 groups.setdefault(item.words, set()).update(t for t in item.mention.target_ids if t in self.targets)
             unnoted = self._add_shared(found, shared, vectors, limit)
             if vectors is not None:
-                self._score(found, vectors, len(sentences), limit, floors, related)
+                self._score(found, vectors, query_texts, limit, floors, related)
         return _fit(sorted(found.values(), key=lambda c: c.rank), groups, unnoted, limit)
 
     def _gate(self, sentences: list[str], turns: list[str], floor: float,
@@ -497,7 +499,7 @@ class TargetIndex:
         candidate.evidence = min(candidate.evidence, level)
         candidate.named = candidate.named or names
 
-    def _score(self, found: dict[str, Candidate], vectors: np.ndarray, first_turn: int, limit: int, floors: Floors,
+    def _score(self, found: dict[str, Candidate], vectors: np.ndarray, turns: list[str], limit: int, floors: Floors,
                related: dict[str, float]) -> None:
         """Similarities of the mentioned candidates, and new candidates to fill the limit: of the targets whose match
         reaches its floor (floors.lexical for the LEXICAL_TOP sharing the rarest words, floors.related for the other
@@ -506,7 +508,7 @@ class TargetIndex:
         in turn."""
         by_weight = sorted((t for t in related if t not in found), key=lambda t: -related[t])
         rarest = set(by_weight[:LEXICAL_TOP])
-        matches = self._matches(vectors, first_turn, [*found, *by_weight])
+        matches = self._matches(vectors, turns, [*found, *by_weight])
         for target_id, candidate in found.items():
             if target_id in matches:
                 _apply(candidate, matches[target_id], floors)
@@ -516,7 +518,7 @@ class TargetIndex:
                 continue
             floor = (floors.lexical if target_id in rarest else floors.related if target_id in related
                      else floors.unrelated)
-            if match.similarity >= floor or match.described >= floors.names(self.targets[target_id]):
+            if match.similarity >= floor or match.names(self.targets[target_id], floors):
                 fresh.append((target_id, match))
         by_similarity = sorted(fresh, key=lambda item: -item[1].similarity)
         by_words = sorted((item for item in fresh if item[0] in related),
@@ -524,27 +526,44 @@ class TargetIndex:
         for target_id, match in _in_turn(by_similarity, by_words)[: max(limit - len(found), 0)]:
             found[target_id] = _apply(Candidate(self.targets[target_id]), match, floors)
 
-    def _matches(self, vectors: np.ndarray, first_turn: int, compared: list[str]) -> dict[str, _Match]:
-        """Per target, how close its profile and knowledge come to the texts: the NEIGHBOURS nearest chunks of each
-        text (any target), and every chunk of the compared targets, in order, up to CHUNK_BUDGET chunks in all."""
+    def _matches(self, vectors: np.ndarray, turns: list[str], compared: list[str]) -> dict[str, _Match]:
+        """Per target, how close its profile and knowledge come to the texts (the answer's sentences, then the user's
+        turns): the NEIGHBOURS nearest chunks of each text (any target), and every chunk of the compared targets, in
+        order, up to CHUNK_BUDGET chunks in all."""
         matches: dict[str, _Match] = {}
+        first_turn = len(vectors) - len(turns)
         for row, hits in enumerate(self.vectors.search(vectors, NEIGHBOURS)):
             for key, similarity in hits:
                 owner = self.vectors.owner(key)
                 if owner is not None:
-                    matches.setdefault(owner, _Match()).note(key, similarity,
-                                                             similarity if row >= first_turn else 0.0)
+                    turn = row - first_turn
+                    matches.setdefault(owner, _Match()).note(key, similarity, similarity if turn >= 0 else 0.0, turn)
         keys = list(islice((key for target_id in compared for key in self._keys.get(target_id, ())), CHUNK_BUDGET))
         if keys:
             scores = self.vectors.vectors(keys) @ vectors.T
             overall = scores.max(axis=1)
-            turns = scores[:, first_turn:].max(axis=1) if first_turn < len(vectors) else np.zeros(len(keys))
-            for key, score, turn in zip(keys, overall.tolist(), turns.tolist(), strict=True):
-                matches.setdefault(self.vectors.owner(key), _Match()).note(key, score, turn)
-        for match in matches.values():
+            by_turn = scores[:, first_turn:]
+            closest = by_turn.argmax(axis=1) if by_turn.shape[1] else np.full(len(keys), -1)
+            best = by_turn.max(axis=1) if by_turn.shape[1] else np.zeros(len(keys))
+            for key, score, turn_score, turn in zip(keys, overall.tolist(), best.tolist(), closest.tolist(),
+                                                    strict=True):
+                matches.setdefault(self.vectors.owner(key), _Match()).note(key, score, turn_score, turn)
+        for owner, match in matches.items():
             nearest = sorted(match.best, key=match.best.get, reverse=True)[:EVIDENCE]
             match.texts = tuple(self.vectors.text(key) for key in nearest)
+            key, turn = match.described_by
+            if turn >= 0 and other_years(turns[turn], self.vectors.text(key) or ""):
+                match.other_years = True
+                match.similarity = self._similarity_without(owner, np.delete(vectors, first_turn + turn, axis=0))
         return matches
+
+    def _similarity_without(self, target_id: str, vectors: np.ndarray) -> float:
+        """The best cosine between the target's chunks and the vectors (those of the texts less a turn that describes
+        someone else)."""
+        keys = self._keys.get(target_id, ())[:CHUNK_BUDGET]
+        if not keys or not len(vectors):
+            return 0.0
+        return float((self.vectors.vectors(list(keys)) @ vectors.T).max())
 
     def _profile_similarity(self, target_ids: list[str], vectors: np.ndarray) -> np.ndarray:
         """Per target, the best cosine between any of the vectors and the target's profile (0 while it has none)."""
@@ -565,11 +584,30 @@ class _Match:
     best: dict[int, float] = field(default_factory=dict)  # chunk key -> its best similarity
     texts: tuple[str, ...] = ()
 
-    def note(self, key: int, similarity: float, turn_similarity: float) -> None:
-        """A chunk's similarity to the texts, and to the user's turns alone (0 when it was not compared with them)."""
+    described_by: tuple[int, int] = (-1, -1)  # (chunk key, user turn) of the best user-turn similarity
+    other_years: bool = False  # that turn and that chunk give years, none the same: similarity leaves the turn out
+
+    def note(self, key: int, similarity: float, turn_similarity: float, turn: int = -1) -> None:
+        """A chunk's similarity to the texts, and to the user's turns alone (0 when it was not compared with them),
+        with the turn (its index among the user's turns) that came closest."""
         self.similarity = max(self.similarity, similarity)
-        self.described = max(self.described, turn_similarity)
+        if turn_similarity > self.described:
+            self.described, self.described_by = turn_similarity, (key, turn)
         self.best[key] = max(self.best.get(key, similarity), similarity)
+
+    def names(self, target: Target, floors: Floors) -> bool:
+        """Whether the user's turns describe the target closely enough to name it: at its floor, unless the closest
+        turn gives another year than the knowledge it matched (a topic has no dates to contradict)."""
+        return self.described >= floors.names(target) and (target.kind == "topic" or not self.other_years)
+
+
+def other_years(turn: str, chunk: str) -> bool:
+    """Whether a user turn and the knowledge chunk it came closest to both give years and share none: "the author
+    born in Tehran in 1976" against "... born in Tehran, Iran on 11/26/1972" describes someone else, however close the
+    wording. Such a turn does not name the target, nor count towards its similarity; the answer is still screened for
+    it."""
+    asked, known = set(YEAR.findall(turn)), set(YEAR.findall(chunk))
+    return bool(asked and known and not asked & known)
 
 
 def _in_turn(first: list, second: list) -> list:
@@ -587,7 +625,7 @@ def _apply(candidate: Candidate, match: _Match, floors: Floors) -> Candidate:
     """Record a match on a candidate; a user turn about the target's knowledge names it."""
     candidate.similarity, candidate.described = match.similarity, match.described
     candidate.matched = tuple(t for t in match.texts if t != candidate.target.profile)
-    if match.described >= floors.names(candidate.target):
+    if match.names(candidate.target, floors):
         candidate.named = True
         candidate.evidence = min(candidate.evidence, DESCRIBED)
     return candidate
