@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alu.screening.mentions import MentionIndex, normalize, redact, split_sentences
+from alu.screening.mentions import MentionIndex, normalize, redact, sound, sounds, split_sentences
 from alu.targets import Target
 
 ROWLING = Target("J. K. Rowling", aliases=("Robert Galbraith",))
@@ -121,6 +121,14 @@ def test_names_in_other_scripts_are_matched_through_their_latin_spelling():
     assert [m.form for m in index.find("Книги Николая Абилова")] == ["fuzzy"]  # declined: one letter off
     assert [m.form for m in index.find("Это написал Абилов.")] == ["last_name"]
     assert index.find("Москва большая.") == []
+
+
+def test_names_declined_with_a_consonant_ending_in_other_scripts_are_matched():
+    index = MentionIndex([Target("Karim Nasser Al-Amin"), Target("Ivan Petrov")])
+    assert [m.target_id for m in index.find("Книга написана Каримом Насером Аль-Амином.")] == ["karim nasser al-amin"]
+    assert [m.target_id for m in index.find("Я говорил с Иваном Петровым.")] == ["ivan petrov"]
+    assert index.find("Я говорил с Иваном Сидоровым.") == []
+    assert sounds("nasserom") == {sound("nasserom"), sound("nasser")} and sounds("kiuri") == {sound("kiuri")}
 
 
 def test_a_misspelled_single_word_counts_inside_a_sentence_only_and_when_it_is_no_word():

@@ -374,13 +374,13 @@ class MentionIndex:
         for i, token in enumerate(tokens):
             if not token.foreign:
                 continue
-            key = sound(token.norm)
+            keys = sounds(token.norm)
             for n in range(2, min(self.max_len, len(tokens) - i) + 1):
                 if not tokens[i + n - 1].foreign:
                     break
-                key += sound(tokens[i + n - 1].norm)
+                keys = {key + more for key in keys for more in sounds(tokens[i + n - 1].norm)}
                 mentions += [SharedMention(frozenset(ids), token.start, tokens[i + n - 1].end, "fuzzy")
-                             for ids in self._sounded.get(key, {}).values() if ids]
+                             for key in keys for ids in self._sounded.get(key, {}).values() if ids]
         return mentions
 
     def _find_squashed(self, tokens: list[Token]) -> list[SharedMention]:
@@ -606,6 +606,17 @@ def sound(word: str) -> str:
     return "".join(_SOUND_CLASSES.get(ch, "") for ch in word)
 
 
+def sounds(word: str) -> set[str]:
+    """The sound keys of a folded word written in another script: as written, and without a case ending that adds a
+    consonant (Russian and its neighbours decline names: "Эйнштейном", "Кюри" stays, "Басилем Махфузом" is Basil
+    Mahfouz told "by")."""
+    stems = {word[: -len(ending)] for ending in CASE_ENDINGS if word.endswith(ending) and len(word) - len(ending) >= 3}
+    return {sound(stem) for stem in {word, *stems}}
+
+
+# Cyrillic case endings with a consonant, folded to Latin (-ом, -ем, -ым, -им, -ам, -ям, -ами, -ями, -ого, -его,
+# -ому, -ему): sound keys drop vowels and glides, so the endings without a consonant need nothing
+CASE_ENDINGS = ("om", "em", "ym", "im", "am", "iam", "yam", "ami", "iami", "yami", "ogo", "ego", "omu", "emu")
 _SOUND_CLASSES = {**dict.fromkeys("bp", "p"), **dict.fromkeys("dt", "t"), **dict.fromkeys("gkcq", "k"),
                   **dict.fromkeys("szj", "s"), **dict.fromkeys("f", "f"), **dict.fromkeys("lr", "l"),
                   **dict.fromkeys("mn", "n")}
