@@ -15,3 +15,7 @@ $ALU eval tofu $M --split forget10 --split-limit forget=100 --split-limit retain
   --split-limit world_facts=10 --methods vanilla,prompt,filter,alu --out $R/tofu-forget10
 $ALU eval attacks $M --limit 40 --methods vanilla,prompt,filter,alu-paper,alu --method-limit alu-paper=3 \
   --out $R/attacks
+# Other languages alone, after the declined-name rule (8ed5ffe)
+$ALU eval attacks $M --limit 40 --split-limit many_shot=0 --split-limit masking=0 --split-limit paraphrased=0 \
+  --split-limit injection=0 --split-limit multi_turn=0 --split-limit sampling=0 --methods vanilla,prompt,filter,alu \
+  --out $R/attacks-languages
