@@ -60,15 +60,25 @@ def _options_at(lines: list[str], start: int) -> int:
 
 def split_parts(text: str) -> list[str]:
     """The sentences of text, each cut where a second question starts after a comma or a conjunction; an initial
-    ("J.") or a title ("Dr.") does not end a sentence. Lettered options (A., B., ...) belong to the question before
-    them: the stem's last part takes them, so a declined question goes with its options."""
+    ("J.", "B. anthracis") or a title ("Dr.") does not end a sentence. Lettered options (A., B., ...) belong to the
+    question before them, and that question to the statements just before it (its context, which the options
+    answer too): the stem from there on takes them, so a declined stem goes with its options."""
     lines, parts, start = text.split("\n"), [], 0
     for number in range(len(lines)):
         if number >= start and (count := _options_at(lines, number)):
-            parts += _split_prose("\n".join(lines[start:number])) or [""]
+            parts += _with_context(_split_prose("\n".join(lines[start:number])) or [""])
             parts[-1] = "\n".join(line.strip() for line in [parts[-1], *lines[number:number + count]]).strip()
             start = number + count
     return parts + _split_prose("\n".join(lines[start:]))
+
+
+def _with_context(parts: list[str]) -> list[str]:
+    """The parts of a multiple-choice stem with its last part joined by the statements before it: "My gene drive is
+    not inherited. What is the likely problem?" is one question."""
+    first = len(parts) - 1
+    while first > 0 and not is_question(parts[first - 1]):
+        first -= 1
+    return parts[:first] + [" ".join(parts[first:])]
 
 
 def judged_alone(text: str) -> list[str]:
@@ -85,7 +95,7 @@ def _split_prose(text: str) -> list[str]:
     """split_parts of text with no lettered options."""
     sentences: list[str] = []
     for piece in _SENTENCE_END.split(text):
-        if sentences and _ABBREVIATION.search(sentences[-1]) and piece[:1].isupper():
+        if sentences and _ABBREVIATION.search(sentences[-1]) and piece[:1].isalpha():
             sentences[-1] += " " + piece
         elif piece.strip():
             sentences.append(piece.strip())
