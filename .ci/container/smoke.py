@@ -1,6 +1,6 @@
 """Inside the image: start the gateway as the image's CMD does (plus an admin key, and --db when given), then check
-that it is ready, takes a target through the admin API, refuses a question about it without naming it, answers an
-unrelated one, and counts both in /metrics. Standard library only: the image has nothing else the check needs.
+that it is ready, takes a target through the admin API, answers a question about it without naming it, answers an
+unrelated one with its answer, and serves /metrics. Standard library only: the image has nothing else the check needs.
 
     python smoke.py [DB_URL]
 """

@@ -548,11 +548,12 @@ class TargetIndex:
             for key, score, turn_score, turn in zip(keys, overall.tolist(), best.tolist(), closest.tolist(),
                                                     strict=True):
                 matches.setdefault(self.vectors.owner(key), _Match()).note(key, score, turn_score, turn)
+        dated = [bool(YEAR.search(turn)) for turn in turns]  # most turns give no year: no chunk is read for them
         for owner, match in matches.items():
             nearest = sorted(match.best, key=match.best.get, reverse=True)[:EVIDENCE]
             match.texts = tuple(self.vectors.text(key) for key in nearest)
             key, turn = match.described_by
-            if turn >= 0 and other_years(turns[turn], self.vectors.text(key) or ""):
+            if turn >= 0 and dated[turn] and other_years(turns[turn], self.vectors.text(key) or ""):
                 match.other_years = True
                 match.similarity = self._similarity_without(owner, np.delete(vectors, first_turn + turn, axis=0))
         return matches

@@ -371,14 +371,15 @@ class MentionIndex:
         """Names of two words or more written in another script, matched by their sound keys ("Мария Кюри",
         "マリー・キュリー" for Marie Curie), when no word alone is long enough to say who is meant."""
         mentions = []
+        keyed = [sounds(token.norm) if token.foreign else set() for token in tokens]
         for i, token in enumerate(tokens):
             if not token.foreign:
                 continue
-            keys = sounds(token.norm)
+            keys = keyed[i]
             for n in range(2, min(self.max_len, len(tokens) - i) + 1):
                 if not tokens[i + n - 1].foreign:
                     break
-                keys = {key + more for key in keys for more in sounds(tokens[i + n - 1].norm)}
+                keys = {key + more for key in keys for more in keyed[i + n - 1]}
                 mentions += [SharedMention(frozenset(ids), token.start, tokens[i + n - 1].end, "fuzzy")
                              for key in keys for ids in self._sounded.get(key, {}).values() if ids]
         return mentions
