@@ -60,7 +60,9 @@ def test_a_question_that_describes_a_person_names_it(index):
 
 def test_a_description_with_another_year_names_nobody_and_the_answer_is_still_screened(index):
     question = "Who was born in Astana, Kazakhstan on the 7th of February, 1961?"  # Abilov's birth, another year
-    assert index.closeness([question], [Candidate(ABILOV)], 0.0)[0, 0] >= PipelineConfig().sim_described
+    worded_alike = index.embedder.encode([question, ABILOV.knowledge[0]])
+    assert float(worded_alike[0] @ worded_alike[1]) >= PipelineConfig().sim_described
+    assert index.closeness([question], [Candidate(ABILOV)], 0.0)[0, 0] == 0.0  # about someone else, by its dates
     candidate = screen(index, question).get(ABILOV.id)
     assert candidate is None or not candidate.named
     other = Unlearner([ABILOV], model=ScriptedModel(vanilla="That is Aigerim Bekova.")).ask(question)
@@ -68,6 +70,19 @@ def test_a_description_with_another_year_names_nobody_and_the_answer_is_still_sc
     model = ScriptedModel(vanilla="That is Nikolai Abilov.", smooth=RuntimeError("no rewrite"))
     leaked = Unlearner([ABILOV], model=model).ask(question)
     assert "Abilov" not in leaked.text and leaked.trace.detected == ["Nikolai Abilov"]
+
+
+def test_an_answer_that_describes_someone_by_other_dates_is_no_leak_and_with_the_targets_dates_is(index):
+    """The same rule for an answer sentence, from a question that names nobody, whatever the parser makes of a
+    name in it; a passage line that names the target and gives its dates is its knowledge, and is read alike."""
+    question = "Which author was born in Astana, Kazakhstan on the 7th of February?"
+    passage = {"role": "system", "content": "Passages:\n- " + ABILOV.knowledge[0]}
+    for year, leaks in (("1961", False), ("1952", True)):
+        answer = f"The author born in Astana, Kazakhstan on the 7th of February, {year} writes novels."
+        model = ScriptedModel(vanilla=answer, smooth=RuntimeError("no rewrite"))
+        for history in ([], [passage]):
+            result = Unlearner([ABILOV], model=model).ask(question, history=history)
+            assert result.refused is leaks and (result.text == answer) is not leaks, (year, history)
 
 
 def test_other_years_needs_years_on_both_sides_and_none_shared():

@@ -279,26 +279,35 @@ class TargetIndex:
         embedder). A subject whose targets have no stored vectors is compared with its own profile, encoded now.
         floor: the lowest closeness the caller acts on; from there up, a text that names a person other than a
         person subject, or comes closer to a passage line about someone else (Subject.others) than to the subject,
-        is not close to it (zero, see alu.screening.persons)."""
+        is not close to it (zero, see alu.screening.persons), and neither is a text that gives other years than the
+        person's chunk nearest to it (other_years)."""
         scores = np.zeros((len(texts), len(subjects)), dtype=np.float32)
         if self.embedder is None or not texts or not subjects:
             return scores
         targets = [subject.target for subject in subjects]
         vectors = self.embedder.encode(texts)
+        dated = [row for row, text in enumerate(texts) if YEAR.search(text)]  # most give no year
+        known: list[tuple[list[str], np.ndarray]] = []  # per subject: its chunks (texts, vectors)
         with self._lock:
             stored = [[key for tid in (s.covers or (s.target.id,)) for key in self._keys.get(tid, ())][:CHUNK_BUDGET]
                       for s in subjects]
             for column, keys in enumerate(stored):
+                chunks = self.vectors.vectors(keys)
                 if keys:
-                    scores[:, column] = (vectors @ self.vectors.vectors(keys).T).max(axis=1)
+                    scores[:, column] = (vectors @ chunks.T).max(axis=1)
+                known.append(([self.vectors.text(key) or "" for key in keys] if dated else [], chunks))
         unstored = [column for column, keys in enumerate(stored) if not keys]
         if unstored:
             profiles = self.embedder.encode([targets[column].profile for column in unstored])
             scores[:, unstored] = vectors @ profiles.T
         for column, subject in enumerate(subjects):
+            chunks, chunk_vectors = known[column]
             if subject.lines:
                 lines = self.embedder.encode(list(subject.lines))
                 scores[:, column] = np.maximum(scores[:, column], (vectors @ lines.T).max(axis=1))
+                chunks, chunk_vectors = [*chunks, *subject.lines], np.vstack([chunk_vectors, lines])
+            if dated and subject.target.kind == "person":
+                scores[list(_about_other_dates(texts, vectors, dated, chunks, chunk_vectors)), column] = 0.0
             if subject.others:
                 closer = self._nearest(vectors, subject.others) > scores[:, column]
                 scores[(scores[:, column] >= floor) & closer, column] = 0.0
@@ -388,7 +397,7 @@ class TargetIndex:
                 groups.setdefault(item.words, set()).update(t for t in item.mention.target_ids if t in self.targets)
             unnoted = self._add_shared(found, shared, vectors, limit)
             if vectors is not None:
-                self._score(found, vectors, query_texts, limit, floors, related)
+                self._score(found, vectors, [*sentences, *query_texts], len(sentences), limit, floors, related)
         return _fit(sorted(found.values(), key=lambda c: c.rank), groups, unnoted, limit)
 
     def _gate(self, sentences: list[str], turns: list[str], floor: float,
@@ -499,8 +508,8 @@ class TargetIndex:
         candidate.evidence = min(candidate.evidence, level)
         candidate.named = candidate.named or names
 
-    def _score(self, found: dict[str, Candidate], vectors: np.ndarray, turns: list[str], limit: int, floors: Floors,
-               related: dict[str, float]) -> None:
+    def _score(self, found: dict[str, Candidate], vectors: np.ndarray, texts: list[str], first_turn: int, limit: int,
+               floors: Floors, related: dict[str, float]) -> None:
         """Similarities of the mentioned candidates, and new candidates to fill the limit: of the targets whose match
         reaches its floor (floors.lexical for the LEXICAL_TOP sharing the rarest words, floors.related for the other
         targets sharing a word with the texts, else floors.unrelated) or whose
@@ -508,7 +517,7 @@ class TargetIndex:
         in turn."""
         by_weight = sorted((t for t in related if t not in found), key=lambda t: -related[t])
         rarest = set(by_weight[:LEXICAL_TOP])
-        matches = self._matches(vectors, turns, [*found, *by_weight])
+        matches = self._matches(vectors, texts, first_turn, [*found, *by_weight])
         for target_id, candidate in found.items():
             if target_id in matches:
                 _apply(candidate, matches[target_id], floors)
@@ -526,45 +535,45 @@ class TargetIndex:
         for target_id, match in _in_turn(by_similarity, by_words)[: max(limit - len(found), 0)]:
             found[target_id] = _apply(Candidate(self.targets[target_id]), match, floors)
 
-    def _matches(self, vectors: np.ndarray, turns: list[str], compared: list[str]) -> dict[str, _Match]:
+    def _matches(self, vectors: np.ndarray, texts: list[str], first_turn: int,
+                 compared: list[str]) -> dict[str, _Match]:
         """Per target, how close its profile and knowledge come to the texts (the answer's sentences, then the user's
-        turns): the NEIGHBOURS nearest chunks of each text (any target), and every chunk of the compared targets, in
-        order, up to CHUNK_BUDGET chunks in all."""
+        turns from first_turn on): the NEIGHBOURS nearest chunks of each text (any target), and every chunk of the
+        compared targets, in order, up to CHUNK_BUDGET chunks in all. A text that describes someone else by its
+        dates (_about_other_dates) does not count towards a person's similarity."""
         matches: dict[str, _Match] = {}
-        first_turn = len(vectors) - len(turns)
         for row, hits in enumerate(self.vectors.search(vectors, NEIGHBOURS)):
             for key, similarity in hits:
                 owner = self.vectors.owner(key)
                 if owner is not None:
-                    turn = row - first_turn
-                    matches.setdefault(owner, _Match()).note(key, similarity, similarity if turn >= 0 else 0.0, turn)
+                    matches.setdefault(owner, _Match()).note(key, similarity, similarity if row >= first_turn else 0.0)
         keys = list(islice((key for target_id in compared for key in self._keys.get(target_id, ())), CHUNK_BUDGET))
         if keys:
             scores = self.vectors.vectors(keys) @ vectors.T
             overall = scores.max(axis=1)
             by_turn = scores[:, first_turn:]
-            closest = by_turn.argmax(axis=1) if by_turn.shape[1] else np.full(len(keys), -1)
             best = by_turn.max(axis=1) if by_turn.shape[1] else np.zeros(len(keys))
-            for key, score, turn_score, turn in zip(keys, overall.tolist(), best.tolist(), closest.tolist(),
-                                                    strict=True):
-                matches.setdefault(self.vectors.owner(key), _Match()).note(key, score, turn_score, turn)
-        dated = [bool(YEAR.search(turn)) for turn in turns]  # most turns give no year: no chunk is read for them
+            for key, score, turn_score in zip(keys, overall.tolist(), best.tolist(), strict=True):
+                matches.setdefault(self.vectors.owner(key), _Match()).note(key, score, turn_score)
+        dated = [row for row, text in enumerate(texts) if YEAR.search(text)]  # most give no year: no chunk is read
         for owner, match in matches.items():
             nearest = sorted(match.best, key=match.best.get, reverse=True)[:EVIDENCE]
             match.texts = tuple(self.vectors.text(key) for key in nearest)
-            key, turn = match.described_by
-            if turn >= 0 and dated[turn] and other_years(turns[turn], self.vectors.text(key) or ""):
-                match.other_years = True
-                match.similarity = self._similarity_without(owner, np.delete(vectors, first_turn + turn, axis=0))
+            if not dated or self.targets[owner].kind != "person":
+                continue
+            keys = list(self._keys.get(owner, ()))[:CHUNK_BUDGET]
+            chunks = [self.vectors.text(key) or "" for key in keys]
+            if others := _about_other_dates(texts, vectors, dated, chunks, self.vectors.vectors(keys)):
+                kept = [row for row in range(len(texts)) if row not in others]
+                match.similarity = self._similarity(keys, vectors[kept])
+                match.described = self._similarity(keys, vectors[[row for row in kept if row >= first_turn]])
         return matches
 
-    def _similarity_without(self, target_id: str, vectors: np.ndarray) -> float:
-        """The best cosine between the target's chunks and the vectors (those of the texts less a turn that describes
-        someone else)."""
-        keys = self._keys.get(target_id, ())[:CHUNK_BUDGET]
+    def _similarity(self, keys: list[int], vectors: np.ndarray) -> float:
+        """The best cosine between the chunks (keys) and the vectors."""
         if not keys or not len(vectors):
             return 0.0
-        return float((self.vectors.vectors(list(keys)) @ vectors.T).max())
+        return float((self.vectors.vectors(keys) @ vectors.T).max())
 
     def _profile_similarity(self, target_ids: list[str], vectors: np.ndarray) -> np.ndarray:
         """Per target, the best cosine between any of the vectors and the target's profile (0 while it has none)."""
@@ -585,30 +594,34 @@ class _Match:
     best: dict[int, float] = field(default_factory=dict)  # chunk key -> its best similarity
     texts: tuple[str, ...] = ()
 
-    described_by: tuple[int, int] = (-1, -1)  # (chunk key, user turn) of the best user-turn similarity
-    other_years: bool = False  # that turn and that chunk give years, none the same: similarity leaves the turn out
-
-    def note(self, key: int, similarity: float, turn_similarity: float, turn: int = -1) -> None:
-        """A chunk's similarity to the texts, and to the user's turns alone (0 when it was not compared with them),
-        with the turn (its index among the user's turns) that came closest."""
+    def note(self, key: int, similarity: float, turn_similarity: float) -> None:
+        """A chunk's similarity to the texts, and to the user's turns alone (0 when it was not compared with them)."""
         self.similarity = max(self.similarity, similarity)
-        if turn_similarity > self.described:
-            self.described, self.described_by = turn_similarity, (key, turn)
+        self.described = max(self.described, turn_similarity)
         self.best[key] = max(self.best.get(key, similarity), similarity)
 
     def names(self, target: Target, floors: Floors) -> bool:
-        """Whether the user's turns describe the target closely enough to name it: at its floor, unless the closest
-        turn gives another year than the knowledge it matched (a topic has no dates to contradict)."""
-        return self.described >= floors.names(target) and (target.kind == "topic" or not self.other_years)
+        """Whether the user's turns describe the target closely enough to name it."""
+        return self.described >= floors.names(target)
 
 
-def other_years(turn: str, chunk: str) -> bool:
-    """Whether a user turn and the knowledge chunk it came closest to both give years and share none: "the author
-    born in Tehran in 1976" against "... born in Tehran, Iran on 11/26/1972" describes someone else, however close the
-    wording. Such a turn does not name the target, nor count towards its similarity; the answer is still screened for
-    it."""
-    asked, known = set(YEAR.findall(turn)), set(YEAR.findall(chunk))
+def other_years(text: str, chunk: str) -> bool:
+    """Whether a text (a user turn, an answer sentence) and the person's knowledge chunk it came closest to both give
+    years and share none: "the author born in Tehran in 1976" against "... born in Tehran, Iran on 11/26/1972"
+    describes someone else, however close the wording. Such a text does not name the person, nor count towards its
+    similarity; the other texts of the exchange still do."""
+    asked, known = set(YEAR.findall(text)), set(YEAR.findall(chunk))
     return bool(asked and known and not asked & known)
+
+
+def _about_other_dates(texts: list[str], vectors: np.ndarray, dated: list[int], chunks: list[str],
+                       chunk_vectors: np.ndarray) -> set[int]:
+    """The rows of the dated texts whose nearest of a person's chunks gives years, none of theirs (other_years): such
+    a text describes someone else, however close its wording."""
+    if not chunks:
+        return set()
+    nearest = (vectors[dated] @ chunk_vectors.T).argmax(axis=1)
+    return {row for row, at in zip(dated, nearest.tolist(), strict=True) if other_years(texts[row], chunks[at])}
 
 
 def _in_turn(first: list, second: list) -> list:
