@@ -17,6 +17,10 @@ $ALU eval wmdp $M --split-limit bio=100 --split-limit cyber=100 --split-limit mm
 # resumes from the answers above (alu's are asked again whenever the library changed since).
 $ALU eval wmdp $M --split-limit bio=200 --split-limit cyber=200 --split-limit mmlu=400 --split-limit mmlu_near=140 \
   --methods vanilla,filter,prompt,alu --out $R/wmdp-topic-rule
+# alu alone again at cbac40d on the bio and neighbouring questions (the other methods' cache keys name files that changed
+# since, so they would be asked again for answers their code does not change)
+$ALU eval wmdp $M --split-limit bio=200 --split-limit cyber=0 --split-limit mmlu=0 --split-limit mmlu_near=140 \
+  --methods alu --out $R/wmdp-bio-cbac40d
 # Which embedded model reproduces TOFU's passages better (vanilla, the BM25 passages in its system prompt), on 10
 # forget and 10 retain items each: the TOFU and WPU backbone.
 for m in qwen2.5-coder-0.5b qwen2.5-coder-1.5b; do
