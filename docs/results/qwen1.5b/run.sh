@@ -21,6 +21,9 @@ $ALU eval wmdp $M --split-limit bio=200 --split-limit cyber=200 --split-limit mm
 # since, so they would be asked again for answers their code does not change)
 $ALU eval wmdp $M --split-limit bio=200 --split-limit cyber=0 --split-limit mmlu=0 --split-limit mmlu_near=140 \
   --methods alu --out $R/wmdp-bio-cbac40d
+# ICUL and the paper's algorithm, small (about 12 and 17 s a question here)
+$ALU eval wmdp $M --split-limit bio=20 --split-limit cyber=0 --split-limit mmlu=20 --split-limit mmlu_near=0 \
+  --methods vanilla,icul,alu-paper --method-limit alu-paper=5 --out $R/wmdp-baselines
 # Which embedded model reproduces TOFU's passages better (vanilla, the BM25 passages in its system prompt), on 10
 # forget and 10 retain items each: the TOFU and WPU backbone.
 for m in qwen2.5-coder-0.5b qwen2.5-coder-1.5b; do
