@@ -292,10 +292,10 @@ class TargetIndex:
             stored = [[key for tid in (s.covers or (s.target.id,)) for key in self._keys.get(tid, ())][:CHUNK_BUDGET]
                       for s in subjects]
             for column, keys in enumerate(stored):
-                chunks = self.vectors.vectors(keys)
+                chunk_vectors = self.vectors.vectors(keys)
                 if keys:
-                    scores[:, column] = (vectors @ chunks.T).max(axis=1)
-                known.append(([self.vectors.text(key) or "" for key in keys] if dated else [], chunks))
+                    scores[:, column] = (vectors @ chunk_vectors.T).max(axis=1)
+                known.append(([self.vectors.text(key) or "" for key in keys] if dated else [], chunk_vectors))
         unstored = [column for column, keys in enumerate(stored) if not keys]
         if unstored:
             profiles = self.embedder.encode([targets[column].profile for column in unstored])
@@ -562,18 +562,12 @@ class TargetIndex:
             if not dated or self.targets[owner].kind != "person":
                 continue
             keys = list(self._keys.get(owner, ()))[:CHUNK_BUDGET]
-            chunks = [self.vectors.text(key) or "" for key in keys]
-            if others := _about_other_dates(texts, vectors, dated, chunks, self.vectors.vectors(keys)):
+            chunks, chunk_vectors = [self.vectors.text(key) or "" for key in keys], self.vectors.vectors(keys)
+            if others := _about_other_dates(texts, vectors, dated, chunks, chunk_vectors):
                 kept = [row for row in range(len(texts)) if row not in others]
-                match.similarity = self._similarity(keys, vectors[kept])
-                match.described = self._similarity(keys, vectors[[row for row in kept if row >= first_turn]])
+                match.similarity = _best(chunk_vectors, vectors[kept])
+                match.described = _best(chunk_vectors, vectors[[row for row in kept if row >= first_turn]])
         return matches
-
-    def _similarity(self, keys: list[int], vectors: np.ndarray) -> float:
-        """The best cosine between the chunks (keys) and the vectors."""
-        if not keys or not len(vectors):
-            return 0.0
-        return float((self.vectors.vectors(keys) @ vectors.T).max())
 
     def _profile_similarity(self, target_ids: list[str], vectors: np.ndarray) -> np.ndarray:
         """Per target, the best cosine between any of the vectors and the target's profile (0 while it has none)."""
@@ -622,6 +616,13 @@ def _about_other_dates(texts: list[str], vectors: np.ndarray, dated: list[int], 
         return set()
     nearest = (vectors[dated] @ chunk_vectors.T).argmax(axis=1)
     return {row for row, at in zip(dated, nearest.tolist(), strict=True) if other_years(texts[row], chunks[at])}
+
+
+def _best(chunk_vectors: np.ndarray, vectors: np.ndarray) -> float:
+    """The best cosine between the chunks and the vectors (0 if either is empty)."""
+    if not len(chunk_vectors) or not len(vectors):
+        return 0.0
+    return float((chunk_vectors @ vectors.T).max())
 
 
 def _in_turn(first: list, second: list) -> list:
