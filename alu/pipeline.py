@@ -13,6 +13,7 @@ from .agents import AgentContext, accepted, audit, compose, critic, erase, model
 from .config import PipelineConfig, preset
 from .embedding import TextEncoder, get_embedder
 from .errors import ConfigError
+from .inline import MustWait, blocking, inline
 from .models import DEFAULT_MODEL, AsyncChatModel, ChatModel, Message, StreamingChatModel, get_model
 from .prompts import Prompts, default_prompts
 from .screening import Candidate, Floors, TargetIndex, split_sentences
@@ -87,6 +88,7 @@ class Unlearner:
         version = self.store.version()
         if version == self._applied_seq:
             return  # the common case takes no lock
+        blocking()  # new targets' texts get encoded
         with self._sync_lock:
             if self._applied_seq >= version:
                 return  # another request applied them meanwhile
@@ -120,12 +122,13 @@ class Unlearner:
 
     async def ask_async(self, query: str, history: list[Message] | None = None, *, run_sync: RunSync,
                         config: PipelineConfig | None = None, model: ChatModel | None = None) -> Result:
-        """ask() for an event loop: the plan runs through run_sync, the governed model's call is awaited (in a
-        worker thread through run_sync if the model is no AsyncChatModel), then the registry sync, screening and
-        the agents run through run_sync: registry changes made during the model's call apply to its answer."""
+        """ask() for an event loop: the plan, the governed model's call (awaited, or in a worker thread through
+        run_sync if the model is no AsyncChatModel), then the registry sync, screening and the agents: registry
+        changes made during the model's call apply to its answer. The plan and what follows the call run on the
+        event loop when nothing in them waits, else through run_sync (see _run)."""
         request = self._prepare(query, history, config, model)
         try:
-            plan = await run_sync(self._plan, request)
+            plan = await _run(run_sync, request.trace, self._plan, request)
         except Exception as exc:  # fail closed: every fault is a refusal
             return _fault(request, exc)
         return await self._complete_async(request, plan, run_sync)
@@ -145,7 +148,7 @@ class Unlearner:
             answer = vanilla_answer(completion, step)
         except Exception as exc:  # fail closed: every fault is a refusal
             return _fault(request, exc)
-        return await run_sync(self._finish, request, plan, answer, True)
+        return await _run(run_sync, request.trace, self._finish, request, plan, answer, True)
 
     async def stream_async(self, query: str, history: list[Message] | None = None, *, run_sync: RunSync,
                            config: PipelineConfig | None = None, model: ChatModel | None = None,
@@ -158,7 +161,7 @@ class Unlearner:
         with a declined part, or a model that does not stream, is answered whole first (as ask_async)."""
         request = self._prepare(query, history, config, model, trace)
         try:
-            plan = await run_sync(self._plan, request)
+            plan = await _run(run_sync, request.trace, self._plan, request)
         except Exception as exc:  # fail closed: every fault is a refusal
             plan, result = None, _fault(request, exc)
         else:
@@ -191,21 +194,21 @@ class Unlearner:
                 if not cut:
                     continue
                 chunk = pending[:cut]
-                if await run_sync(self._releasable, plan, released + chunk, context):
+                if await _run(run_sync, trace, self._releasable, plan, released + chunk, context):
                     released, pending = released + chunk, pending[cut:]
                     yield chunk
                 else:
                     held = True
             step.llm_calls, step.latency_s = 1, time.monotonic() - started
             rest = pending.strip()
-            if rest and not held and await run_sync(self._releasable, plan, released + pending, context):
+            if rest and not held and await _run(run_sync, trace, self._releasable, plan, released + pending, context):
                 trace.path = "fast"
                 yield pending
                 return
             if not rest:
                 trace.path = trace.path or "fast"
                 return
-            text = await run_sync(self._answer, plan, rest, trace, context)
+            text = await _run(run_sync, trace, self._answer, plan, rest, trace, context)
         except Exception as exc:  # fail closed: what was sent passed the checks; nothing else goes out
             trace.path, trace.reason, trace.error = "refuse", "fault", f"{exc.__class__.__name__}: {exc}"
             text = None
@@ -486,6 +489,19 @@ class _Request:
     history: list[Message]
     context: AgentContext
     trace: Trace
+
+
+async def _run(run_sync: RunSync, trace: Trace, func: Callable[..., Any], *args: Any) -> Any:
+    """func(*args) here, on the event loop, when nothing in it would wait (alu.inline): the common request screens
+    in less time than a worker thread takes to pick it up. Otherwise in a worker thread through run_sync, from the
+    start, with the trace as it was before the first try."""
+    before = trace.snapshot()
+    try:
+        with inline():
+            return func(*args)
+    except MustWait:
+        trace.restore(before)
+        return await run_sync(func, *args)
 
 
 def floors(config: PipelineConfig) -> Floors:

@@ -43,6 +43,13 @@ class Trace:
         self.steps.append(record)
         return record
 
+    def snapshot(self) -> dict[str, Any]:
+        """The fields now, their lists copied: restore(snapshot) undoes what a step added since."""
+        return {name: list(value) if isinstance(value, list) else value for name, value in vars(self).items()}
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        vars(self).update(snapshot)
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("started")

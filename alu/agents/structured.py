@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import ModelCallError
+from ..inline import blocking
 from ..models.base import ChatModel, Completion, GenerationParams, checked_text
 from ..trace import Step
 
@@ -16,6 +17,7 @@ _OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
 def call(model: ChatModel, prompt: str, params: GenerationParams, step: Step) -> Completion:
     """One model call, its cost added to the step."""
+    blocking()
     completion = model.chat([{"role": "user", "content": prompt}], params)
     step.llm_calls += 1
     step.latency_s += completion.latency_s

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 
 from ..embedding import DIM, EmbeddingCache, TextEncoder, default_cache, encode_cached
+from ..inline import blocking, holding
 from ..targets import Target
 from .mentions import Mention, MentionIndex, SharedMention, Token, redact, split_sentences, tokenize
 from .persons import names_someone_else
@@ -54,6 +55,9 @@ LEXICAL_TOP = 3  # targets sharing the rarest words (highest idf sum) that get t
 EVIDENCE = 3  # knowledge chunks kept per candidate, to show the agents
 ENCODE_BATCH = 50_000  # texts encoded and stored at a time in a bulk load (bounds the memory of a large import)
 SAVE_MIN_VECTORS = 50_000  # a first load this large saves its graph for the next start (see TargetIndex._load)
+# Texts longer than this in all take several milliseconds to screen (a 1,456-character answer 8.5 ms of CPU, 100
+# targets with knowledge): they screen in a worker thread, not on an event loop (alu.inline)
+INLINE_MAX_CHARS = 1_000
 SAVED_GRAPHS = 3  # saved graphs kept (the newest): one per registry state recently started from
 YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")  # a year as knowledge and questions give one (1500-2099)
 
@@ -161,7 +165,7 @@ class TargetIndex:
         After a bulk load of FREEZE_MIN_BATCH targets or more, every object alive is moved to the garbage collector's
         permanent generation (gc.freeze): a full collection would otherwise scan the registry's objects again each
         time (about 0.5 s at 100,000 targets, a pause for every request in flight)."""
-        with self._lock:
+        with holding(self._lock):
             fresh = self._replace(targets)
         self._store_all(fresh)
         if len(targets) >= FREEZE_MIN_BATCH:
@@ -171,7 +175,7 @@ class TargetIndex:
         """The first load: from a saved graph that holds exactly these texts when there is one (a registry of
         SAVE_MIN_VECTORS vectors or more takes minutes to build), else built, then saved beside the embedding
         cache for the next start."""
-        with self._lock:
+        with holding(self._lock):
             fresh = self._replace(targets)
         texts = [_texts(t) for t in fresh]
         path = self._saved_path(fresh, texts)
@@ -221,7 +225,7 @@ class TargetIndex:
         texts = [_texts(t) for t in targets]
         vectors, encoded = encode_cached(self.embedder, [x for group in texts for x in group], self.cache)
         self.encoded += encoded
-        with self._lock:
+        with holding(self._lock):
             starts = np.cumsum([0] + [len(group) for group in texts])
             kept = [i for i, t in enumerate(targets) if self.targets.get(t.id) is t and t.id not in self._keys]
             rows = [row for i in kept for row in range(starts[i], starts[i + 1])]
@@ -243,7 +247,7 @@ class TargetIndex:
 
     def remove(self, target_id: str) -> None:
         """Drop a target and its vectors."""
-        with self._lock:
+        with holding(self._lock):
             self._remove(target_id)
 
     def _remove(self, target_id: str) -> None:
@@ -266,12 +270,17 @@ class TargetIndex:
         known = self._turns.get(turns)
         new_turns = list(dict.fromkeys(t for t in turns if t not in known))
         batch = list(texts) + new_turns
-        vectors = self.embedder.encode(batch) if batch else np.zeros((0, DIM), dtype=np.float32)
+        vectors = self._encode(batch) if batch else np.zeros((0, DIM), dtype=np.float32)
         fresh = {turn: vector.copy() for turn, vector in zip(new_turns, vectors[len(texts):], strict=True)}
         self._turns.put(fresh)
         if detail is not None:
             detail.update(encoded=len(batch), cached_turns=len(turns) - len(new_turns))
         return np.vstack([vectors[: len(texts)], *(known.get(t, fresh.get(t)) for t in turns)])
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """The transformer's vectors of texts: milliseconds a text, so never inline (alu.inline)."""
+        blocking()
+        return self.embedder.encode(texts)
 
     def closeness(self, texts: list[str], subjects: list[Subject], floor: float) -> np.ndarray:
         """Per text and subject (a candidate or a leak), the best cosine between the text and the profile or
@@ -285,10 +294,10 @@ class TargetIndex:
         if self.embedder is None or not texts or not subjects:
             return scores
         targets = [subject.target for subject in subjects]
-        vectors = self.embedder.encode(texts)
+        vectors = self._encode(texts)
         dated = [row for row, text in enumerate(texts) if YEAR.search(text)]  # most give no year
         known: list[tuple[list[str], np.ndarray]] = []  # per subject: its chunks (texts, vectors)
-        with self._lock:
+        with holding(self._lock):
             stored = [[key for tid in (s.covers or (s.target.id,)) for key in self._keys.get(tid, ())][:CHUNK_BUDGET]
                       for s in subjects]
             for column, keys in enumerate(stored):
@@ -298,12 +307,12 @@ class TargetIndex:
                 known.append(([self.vectors.text(key) or "" for key in keys] if dated else [], chunk_vectors))
         unstored = [column for column, keys in enumerate(stored) if not keys]
         if unstored:
-            profiles = self.embedder.encode([targets[column].profile for column in unstored])
+            profiles = self._encode([targets[column].profile for column in unstored])
             scores[:, unstored] = vectors @ profiles.T
         for column, subject in enumerate(subjects):
             chunks, chunk_vectors = known[column]
             if subject.lines:
-                lines = self.embedder.encode(list(subject.lines))
+                lines = self._encode(list(subject.lines))
                 scores[:, column] = np.maximum(scores[:, column], (vectors @ lines.T).max(axis=1))
                 chunks, chunk_vectors = [*chunks, *subject.lines], np.vstack([chunk_vectors, lines])
             if dated and subject.target.kind == "person":
@@ -321,7 +330,7 @@ class TargetIndex:
         pieces = [piece for line in lines for piece in split_sentences(line)]
         if not pieces:
             return np.zeros(len(vectors), dtype=np.float32)
-        return (vectors @ self.embedder.encode(pieces).T).max(axis=1)
+        return (vectors @ self._encode(pieces).T).max(axis=1)
 
     def without_others(self, candidate: Candidate, sentences: list[str], turns: list[str],
                        floor: float) -> float | None:
@@ -372,8 +381,10 @@ class TargetIndex:
         detail gets the numbers of texts encoded and of turns whose vectors came from memory."""
         floors = floors if isinstance(floors, Floors) else Floors(related=floors)
         query_texts = [t for t in query_texts if t.strip()]
+        if sum(map(len, [*query_texts, answer, *context])) > INLINE_MAX_CHARS:
+            blocking()
         tokens = {text: tokenize(text) for text in [*query_texts, answer, *context]}  # once, for both indexes
-        with self._lock:
+        with holding(self._lock):
             found: dict[str, Candidate] = {}
             shared: list[Shared] = []
             blanked_texts = [self._mentions_in(text, tokens[text], found, "query_mentions", shared)
@@ -390,7 +401,7 @@ class TargetIndex:
         if not (found or shared or related):  # no name, no shared word: only texts near a chunk need the transformer
             sentences, query_texts = self._gate(sentences, query_texts, floors.gate, detail)
         vectors = self.encode(sentences, query_texts, detail)
-        with self._lock:
+        with holding(self._lock):
             found = {tid: c for tid, c in found.items() if tid in self.targets}  # removed meanwhile
             groups: dict[str, set[str]] = {}
             for item in shared:
@@ -422,7 +433,7 @@ class TargetIndex:
         """Per text, the best cosine between its static vector (alu.embedding.static, about 100 times cheaper than
         the transformer's) and its NEIGHBOURS nearest stored chunks."""
         vectors = self.embedder.encode_static(texts)
-        with self._lock:
+        with holding(self._lock):
             hits = self.vectors.search(vectors, NEIGHBOURS)
         return np.array([max((similarity for _, similarity in row), default=0.0) for row in hits], dtype=np.float32)
 

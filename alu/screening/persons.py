@@ -9,6 +9,7 @@ import re
 import threading
 from functools import cache, lru_cache
 
+from ..inline import blocking
 from ..targets import Target
 from .mentions import normalize
 
@@ -33,6 +34,7 @@ def load() -> None:
 def subjects(text: str) -> tuple[str, ...]:
     """The person names (PERSON entities) in text as its subject, predicate noun or the subject's possessor
     ("X's upbringing"), normalised ("Zhe Maozhu's" -> "zhe maozhu")."""
+    blocking()  # a parse takes milliseconds
     with _LOCK:
         entities = _nlp()(_BULLET.sub("", text)).ents
     names = (normalize(e.text.removesuffix("'s").removesuffix("’s")) for e in entities

@@ -19,6 +19,7 @@ class PostgresStore(SQLStore):
 
     backend = "postgres"
     db_errors = (psycopg.Error,)
+    remote = True
 
     def __init__(self, url: str) -> None:
         try:

@@ -12,6 +12,7 @@ from importlib import resources
 from typing import Any
 
 from ..errors import ConfigError, StoreError
+from ..inline import blocking, holding
 from ..targets import Change, ErasureRequest, Target, TargetRecord, check_target
 
 TARGET_COLUMNS = ("id, name, aliases, kind, description, knowledge, reason, requester, created_at, updated_at, "
@@ -28,6 +29,7 @@ class SQLStore:
 
     backend = ""  # names the folder of numbered migrations: migrations/<backend>/NNNN_name.sql
     db_errors: tuple[type[Exception], ...] = ()
+    remote = False  # queries go over the network: never on an event loop (alu.inline)
 
     def __init__(self, connection: Any) -> None:
         self._conn = connection
@@ -176,12 +178,20 @@ class SQLStore:
             raise StoreError(f"registry database error: {detail}") from exc
 
     def _execute(self, statement: str, params: tuple = ()) -> Any:
-        with self._lock, self._errors():
+        with self._connection():
             return self._conn.execute(self._sql(statement), params)
 
     def _query(self, statement: str, params: tuple = ()) -> list[tuple]:
-        with self._lock, self._errors():
+        with self._connection():
             return self._conn.execute(self._sql(statement), params).fetchall()
+
+    @contextmanager
+    def _connection(self) -> Iterator[None]:
+        """The connection, to this thread alone, with database faults as StoreError."""
+        if self.remote:
+            blocking()
+        with holding(self._lock), self._errors():
+            yield
 
 
 def default_actor() -> str:
