@@ -23,9 +23,10 @@ from .metrics import MULTIPROCESS_DIR
 from .settings import ServerSettings
 
 WORKER_SETTINGS = "ALU_WORKER_SETTINGS"  # how serve() hands its settings to worker processes
-# How long a thread may hold the GIL while another waits for it (Python's default: 5 ms). A request hops between the
-# event loop and screening threads, and every hop would wait that long on a busy process; 0.5 ms takes 2-3 ms off
-# the fast path's p50 at 64 clients (benchmarks/results/gateway_load.txt).
+# How long a thread may hold the GIL while another waits for it (Python's default: 5 ms). A request whose steps would
+# wait hops between the event loop and worker threads (alu.inline), and every hop would wait that long on a busy
+# process; 0.5 ms took 2-3 ms off the fast path's p50 at 64 clients when every request hopped
+# (benchmarks/results/gateway_load.txt).
 SWITCH_INTERVAL_S = 0.0005
 
 

@@ -93,7 +93,7 @@ class Gateway:
 
     async def complete(self, request: ChatRequest) -> Result:
         """Run the pipeline for one chat request: the governed model's call in the event loop when it can be,
-        screening and the agents in a worker thread."""
+        screening too unless it would wait (alu.inline), the agents in a worker thread."""
         model, query, history, config = self._checked(request)
         try:
             return await self.unlearner.ask_async(query, history, config=config, model=model,

@@ -68,8 +68,8 @@ class ServerSettings:
     workers: int = setting(
         1, minimum=1, help="Server processes. Each loads its own pipeline and models (more than one suits a governed "
         "model at --base-url); they share the registry and the decision log through --db, and /metrics adds them up.")
-    threads: int = setting(64, minimum=1, help="Worker threads for screening and the agents (a governed model "
-                           "served at --base-url is awaited without one).")
+    threads: int = setting(64, minimum=1, help="Worker threads for the agents and for screening that would "
+                           "wait (a governed model served at --base-url is awaited without one).")
     embeddings: bool = setting(True, help="Embedding similarity in screening (off: deterministic matching only, "
                                "faster, misses indirect leaks).")
     models: ModelSettings = ModelSettings()
