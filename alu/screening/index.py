@@ -431,11 +431,10 @@ class TargetIndex:
 
     def static_closeness(self, texts: list[str]) -> np.ndarray:
         """Per text, the best cosine between its static vector (alu.embedding.static, about 100 times cheaper than
-        the transformer's) and its NEIGHBOURS nearest stored chunks."""
+        the transformer's) and its nearest stored chunk."""
         vectors = self.embedder.encode_static(texts)
         with holding(self._lock):
-            hits = self.vectors.search(vectors, NEIGHBOURS)
-        return np.array([max((similarity for _, similarity in row), default=0.0) for row in hits], dtype=np.float32)
+            return self.vectors.nearest(vectors)
 
     def _mentions_in(self, text: str, tokens: list[Token], found: dict[str, Candidate], field_name: str,
                      shared: list[Shared]) -> str | None:
@@ -528,30 +527,31 @@ class TargetIndex:
         in turn."""
         by_weight = sorted((t for t in related if t not in found), key=lambda t: -related[t])
         rarest = set(by_weight[:LEXICAL_TOP])
-        matches = self._matches(vectors, texts, first_turn, [*found, *by_weight])
+
+        def reaches(target_id: str, match: _Match) -> bool:
+            floor = (floors.lexical if target_id in rarest else floors.related if target_id in related
+                     else floors.unrelated)
+            return match.similarity >= floor or match.names(self.targets[target_id], floors)
+
+        matches = self._matches(vectors, first_turn, [*found, *by_weight])
+        # only the mentioned targets and those within reach of a floor are read further (their evidence, the
+        # other-dates rule, which can only lower a match): the rest could not become candidates either way
+        matches = {tid: m for tid, m in matches.items() if tid in found or reaches(tid, m)}
+        self._settle(matches, texts, vectors, first_turn)
         for target_id, candidate in found.items():
             if target_id in matches:
                 _apply(candidate, matches[target_id], floors)
-        fresh = []
-        for target_id, match in matches.items():
-            if target_id in found:
-                continue
-            floor = (floors.lexical if target_id in rarest else floors.related if target_id in related
-                     else floors.unrelated)
-            if match.similarity >= floor or match.names(self.targets[target_id], floors):
-                fresh.append((target_id, match))
+        fresh = [(tid, match) for tid, match in matches.items() if tid not in found and reaches(tid, match)]
         by_similarity = sorted(fresh, key=lambda item: -item[1].similarity)
         by_words = sorted((item for item in fresh if item[0] in related),
                           key=lambda item: (-related[item[0]], -item[1].similarity))
         for target_id, match in _in_turn(by_similarity, by_words)[: max(limit - len(found), 0)]:
             found[target_id] = _apply(Candidate(self.targets[target_id]), match, floors)
 
-    def _matches(self, vectors: np.ndarray, texts: list[str], first_turn: int,
-                 compared: list[str]) -> dict[str, _Match]:
+    def _matches(self, vectors: np.ndarray, first_turn: int, compared: list[str]) -> dict[str, _Match]:
         """Per target, how close its profile and knowledge come to the texts (the answer's sentences, then the user's
         turns from first_turn on): the NEIGHBOURS nearest chunks of each text (any target), and every chunk of the
-        compared targets, in order, up to CHUNK_BUDGET chunks in all. A text that describes someone else by its
-        dates (_about_other_dates) does not count towards a person's similarity."""
+        compared targets, in order, up to CHUNK_BUDGET chunks in all."""
         matches: dict[str, _Match] = {}
         for row, hits in enumerate(self.vectors.search(vectors, NEIGHBOURS)):
             for key, similarity in hits:
@@ -566,6 +566,11 @@ class TargetIndex:
             best = by_turn.max(axis=1) if by_turn.shape[1] else np.zeros(len(keys))
             for key, score, turn_score in zip(keys, overall.tolist(), best.tolist(), strict=True):
                 matches.setdefault(self.vectors.owner(key), _Match()).note(key, score, turn_score)
+        return matches
+
+    def _settle(self, matches: dict[str, _Match], texts: list[str], vectors: np.ndarray, first_turn: int) -> None:
+        """Each match's evidence (its EVIDENCE nearest chunks' texts), and the other-dates rule: a text that
+        describes someone else by its dates (_about_other_dates) does not count towards a person's similarity."""
         dated = [row for row, text in enumerate(texts) if YEAR.search(text)]  # most give no year: no chunk is read
         for owner, match in matches.items():
             nearest = sorted(match.best, key=match.best.get, reverse=True)[:EVIDENCE]
@@ -576,9 +581,9 @@ class TargetIndex:
             chunks, chunk_vectors = [self.vectors.text(key) or "" for key in keys], self.vectors.vectors(keys)
             if others := _about_other_dates(texts, vectors, dated, chunks, chunk_vectors):
                 kept = [row for row in range(len(texts)) if row not in others]
-                match.similarity = _best(chunk_vectors, vectors[kept])
-                match.described = _best(chunk_vectors, vectors[[row for row in kept if row >= first_turn]])
-        return matches
+                match.similarity = min(match.similarity, _best(chunk_vectors, vectors[kept]))
+                match.described = min(match.described,
+                                      _best(chunk_vectors, vectors[[row for row in kept if row >= first_turn]]))
 
     def _profile_similarity(self, target_ids: list[str], vectors: np.ndarray) -> np.ndarray:
         """Per target, the best cosine between any of the vectors and the target's profile (0 while it has none)."""

@@ -85,6 +85,19 @@ class VectorStore:
         return [[(int(k), 1.0 - float(d)) for k, d in zip(keys[:n], distances[:n], strict=True)]
                 for keys, distances, n in zip(found.keys, found.distances, found.counts, strict=True)]
 
+    def nearest(self, vectors: np.ndarray) -> np.ndarray:
+        """Per query vector, the cosine of its nearest stored vector (0.0 when none is stored): search's best,
+        read from usearch's arrays without building its pairs."""
+        best = np.zeros(len(vectors), dtype=np.float32)
+        if len(self._index) == 0 or len(vectors) == 0:
+            return best
+        found = self._index.search(np.asarray(vectors, dtype=np.float32), 1, threads=1)
+        if len(vectors) == 1:
+            return 1.0 - np.asarray(found.distances[:1], dtype=np.float32) if len(found.keys) else best
+        hit = np.asarray(found.counts) > 0
+        best[hit] = 1.0 - np.asarray(found.distances, dtype=np.float32)[hit, 0]
+        return best
+
     def save(self, path: Path) -> None:
         """Write the graph and its vectors to path (a temporary file, then renamed: never half a file)."""
         path.parent.mkdir(parents=True, exist_ok=True)
