@@ -120,3 +120,35 @@ def test_inline_code_never_waits_for_a_lock_or_blocking_work():
     with inline(), pytest.raises(MustWait):
         blocking()
     blocking()  # outside inline(): nothing happens
+
+
+def test_a_fast_path_chat_request_through_the_app_uses_no_worker_thread(tmp_path, monkeypatch):
+    """The whole route, not only the pipeline: a plain-function dependency would be run in a worker thread by
+    FastAPI on every request (the gateway's own is async)."""
+    import anyio.to_thread
+    from fastapi.testclient import TestClient
+
+    from alu.server import Gateway, ServerSettings, create_app
+
+    store = open_store(str(tmp_path / "alu.db"))
+    store.add(ROWLING, reason="test")
+    store.close()
+    # the registry opened by the gateway, as `alu serve` does: the decision log gets its own connection, so its
+    # writes never hold the lock that a request's registry read takes
+    settings = ServerSettings(admin_key="admin-key", embeddings=False, db=str(tmp_path / "alu.db"))
+    app = create_app(settings, Gateway(settings, models={"scripted": AsyncScripted(
+        vanilla="The sky is blue because air scatters blue light more than red light.")}))
+    with TestClient(app) as http:
+        http.post("/v1/chat/completions", json={"model": "scripted", "messages": [
+            {"role": "user", "content": "Why is the sky blue?"}]}).raise_for_status()  # warm: the first sync
+        moved, run_sync = [], anyio.to_thread.run_sync
+
+        async def counting(func, *args, **kwargs):
+            moved.append(getattr(func, "__name__", repr(func)))
+            return await run_sync(func, *args, **kwargs)
+
+        monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+        reply = http.post("/v1/chat/completions", json={"model": "scripted", "messages": [
+            {"role": "user", "content": "Why is the sky blue?"}]})
+    assert reply.status_code == 200 and "scatters blue light" in reply.json()["choices"][0]["message"]["content"]
+    assert moved == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from ..errors import ConfigError
@@ -17,7 +17,14 @@ from .gateway import Gateway
 from .metrics import CONTENT_TYPE
 from .wire import ChatRequest, TargetIn, completion_body, sentence_events, stream_events
 
-GatewayDep = Annotated[Gateway, Depends(gateway_of)]
+
+async def _gateway(request: Request) -> Gateway:
+    """The app's gateway, as a dependency: async, so FastAPI calls it on the event loop (it would run a plain
+    function in a worker thread, a thread hop on every request)."""
+    return gateway_of(request)
+
+
+GatewayDep = Annotated[Gateway, Depends(_gateway)]
 
 health = APIRouter(tags=["health"])
 openai = APIRouter(prefix="/v1", tags=["openai"])  # keys: see alu.server.auth.KeyCheck
