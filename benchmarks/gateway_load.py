@@ -18,7 +18,10 @@ upstream latency, clients started together would stay in lockstep, and every req
 the others at alu (--arrivals burst measures that worst case).
 
     python benchmarks/gateway_load.py [--clients 64] [--requests 5] [--rounds 4] [--latency-ms 300 50]
-                                      [--targets 100] [--workers 2] [--arrivals spread|burst]
+                                      [--targets 100] [--workers 2] [--arrivals spread|burst] [--baseline DIR]
+
+--baseline DIR also runs every alu setup from another checkout of alu (say `git worktree add DIR <commit>`), in
+the same interleaved rounds: a change measured side by side with the code before it.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import server_helpers  # noqa: E402
 from server_helpers import ADMIN_KEY, Process, start_fake_upstream, start_gateway  # noqa: E402
 
 from benchmarks.screening_data import generated_knowledge  # noqa: E402
@@ -145,6 +149,7 @@ def main() -> None:
     parser.add_argument("--arrivals", choices=["spread", "burst"], default="spread",
                         help="spread: the clients start evenly over one upstream latency, like independent users; "
                         "burst: all at once, so they stay in lockstep (every request of a round arrives together)")
+    parser.add_argument("--baseline", type=Path, help="another alu checkout whose alu serve runs every setup too")
     args = parser.parse_args()
     for latency in args.latency_ms:
         run(args, latency)
@@ -161,13 +166,14 @@ def run(args: argparse.Namespace, latency_ms: float) -> None:
     upstream = start_fake_upstream(tmp, latency_ms)
     setups = [Setup("direct to upstream", upstream.port, None)]
     try:
+        roots = [("alu", server_helpers.ROOT)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
         for index, (label, options, with_targets) in enumerate(variants):
-            server = start_gateway(tmp, "--db", str(tmp / f"alu-{index}.db"), "--base-url", upstream.url + "/v1",
-                                   "--model-map", "bench=fake-upstream-model", *options,
-                                   env={"ALU_ADMIN_KEY": ADMIN_KEY})
-            setups.append(Setup(f"alu, {label}", server.port, server))
-            if with_targets:
-                add_targets(server.url, args.targets)
+            for name, root in roots:
+                server = start_gateway_from(root, tmp, "--db", str(tmp / f"{name}-{index}.db"), "--base-url",
+                                            upstream.url + "/v1", "--model-map", "bench=fake-upstream-model", *options)
+                setups.append(Setup(f"{name}, {label}", server.port, server))
+                if with_targets:
+                    add_targets(server.url, args.targets)
         for setup in setups:
             asyncio.run(load(setup.port, args.clients, 2))  # warm up connections, threads and caches
         spread_s = latency_ms / 1000 if args.arrivals == "spread" else 0.0
@@ -179,6 +185,15 @@ def run(args: argparse.Namespace, latency_ms: float) -> None:
             setup.server.stop()
         upstream.stop()
     report(setups, args, latency_ms)
+
+
+def start_gateway_from(root: Path, tmp: Path, *options: str) -> Process:
+    """`alu serve` run from the alu checkout at root (its own code on the path and as working directory)."""
+    saved, server_helpers.ROOT = server_helpers.ROOT, root
+    try:
+        return start_gateway(tmp, *options, env={"ALU_ADMIN_KEY": ADMIN_KEY})
+    finally:
+        server_helpers.ROOT = saved
 
 
 def measure(setup: Setup, upstream: Process, args: argparse.Namespace, spread_s: float) -> None:
@@ -217,14 +232,14 @@ def report(setups: list[Setup], args: argparse.Namespace, latency_ms: float) -> 
     print(f"{args.clients} concurrent clients x {args.requests} requests x {args.rounds} rounds, fake upstream latency "
           f"{latency_ms:.0f} ms, arrivals {args.arrivals}; overhead = alu minus direct; CPU = CPU time per request "
           f"of alu, the fake upstream and the load generator\n")
-    print(f"{'setup':<56} {'reqs':>5} {'err':>4} {'p50 ms':>8} {'p99 ms':>8} {'overhead p50':>13} "
+    print(f"{'setup':<62} {'reqs':>5} {'err':>4} {'p50 ms':>8} {'p99 ms':>8} {'overhead p50':>13} "
           f"{'overhead p99':>13} {'alu CPU ms':>11} {'upstr CPU ms':>13} {'load CPU ms':>12}")
     for setup in setups:
         n = len(setup.latencies)
         p50, p99 = pct(setup.latencies, 50), pct(setup.latencies, 99)
         over = f"{'':>13} {'':>13} {'':>11}" if setup.server is None else (
             f"{p50 - direct_p50:>13.1f} {p99 - direct_p99:>13.1f} {setup.server_cpu / n * 1000:>11.2f}")
-        print(f"{setup.label:<56} {n:>5} {setup.errors:>4} {p50:>8.1f} {p99:>8.1f} {over} "
+        print(f"{setup.label:<62} {n:>5} {setup.errors:>4} {p50:>8.1f} {p99:>8.1f} {over} "
               f"{setup.upstream_cpu / n * 1000:>13.2f} {setup.client_cpu / n * 1000:>12.2f}")
     print()
 
