@@ -7,7 +7,8 @@ the overhead (alu minus direct, p50 and p99), errors, and the CPU time each proc
 machine is; the latency overhead does (on a small machine the load generator, the upstream and alu share cores).
 
 Every answer of the fake upstream mentions no target, so alu takes its fast path (no agent is called). Each
-request carries a distinct question, so no cache can serve the text that alu screens. The registered targets carry
+request carries a distinct question, and each answer ends with its own number, so no cache can serve the texts
+that alu screens. The registered targets carry
 knowledge (ten generated facts each, as the registry benchmark's distractors), so with embeddings every request is
 encoded and looked up in the vector store (no shared word is needed for a knowledge match); with --no-embeddings
 screening ends at the mention and word lookups.
@@ -44,7 +45,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import server_helpers  # noqa: E402
-from server_helpers import ADMIN_KEY, Process, start_fake_upstream, start_gateway  # noqa: E402
+from server_helpers import ADMIN_KEY, Process, control, start_fake_upstream, start_gateway  # noqa: E402
 
 from benchmarks.screening_data import generated_knowledge  # noqa: E402
 
@@ -164,6 +165,7 @@ def run(args: argparse.Namespace, latency_ms: float) -> None:
         variants += [(f"empty registry, {args.workers} workers", many, False),
                      (f"{args.targets} targets with knowledge, embeddings, {args.workers} workers", many, True)]
     upstream = start_fake_upstream(tmp, latency_ms)
+    control(upstream, vary=True)
     setups = [Setup("direct to upstream", upstream.port, None)]
     try:
         roots = [("alu", server_helpers.ROOT)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])

@@ -62,8 +62,10 @@ class FakeUpstream:
     """State and routes of the fake server."""
 
     def __init__(self, latency_ms: float = 0.0) -> None:
-        self.state = {"rules": [], "default": DEFAULT_ANSWER, "fail": 0, "latency_ms": latency_ms}
+        # vary: each default answer ends with its own number, so no cache of the gateway serves the text it screens
+        self.state = {"rules": [], "default": DEFAULT_ANSWER, "fail": 0, "latency_ms": latency_ms, "vary": False}
         self.requests: list[dict] = []
+        self.answered = 0
 
     async def chat(self, request: Request) -> JSONResponse:
         body = await request.json()
@@ -78,8 +80,10 @@ class FakeUpstream:
         kind = agent_role(body)
         if kind == "vanilla":
             question = messages[-1]["content"].casefold()
-            text = next((reply for key, reply in self.state["rules"] if key.casefold() in question),
-                        self.state["default"])
+            text = next((reply for key, reply in self.state["rules"] if key.casefold() in question), None)
+            if text is None:
+                self.answered += 1
+                text = self.state["default"] + (f" That is answer {self.answered}." if self.state["vary"] else "")
         else:
             text = json.dumps(self.state.get("agents", {}).get(kind) or agent_reply(kind, messages[-1]["content"]))
         if body.get("stream"):
