@@ -8,10 +8,9 @@ machine is; the latency overhead does (on a small machine the load generator, th
 
 Every answer of the fake upstream mentions no target, so alu takes its fast path (no agent is called). Each
 request carries a distinct question, and each answer ends with its own number, so no cache can serve the texts
-that alu screens. The registered targets carry
-knowledge (ten generated facts each, as the registry benchmark's distractors), so with embeddings every request is
-encoded and looked up in the vector store (no shared word is needed for a knowledge match); with --no-embeddings
-screening ends at the mention and word lookups.
+that alu screens. The registered targets carry knowledge (ten generated facts each, as the registry benchmark's
+distractors), so with embeddings every request is encoded and looked up in the vector store (no shared word is
+needed for a knowledge match); with --no-embeddings screening ends at the mention and word lookups.
 
 The load generator is deliberately light: raw HTTP/1.1 over one keep-alive asyncio connection per client. By
 default the clients start evenly spread over one upstream latency, as independent users arrive; with a fixed
@@ -44,8 +43,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-import server_helpers  # noqa: E402
-from server_helpers import ADMIN_KEY, Process, control, start_fake_upstream, start_gateway  # noqa: E402
+from server_helpers import ADMIN_KEY, ROOT, Process, control, start_fake_upstream, start_gateway  # noqa: E402
 
 from benchmarks.screening_data import generated_knowledge  # noqa: E402
 
@@ -168,11 +166,12 @@ def run(args: argparse.Namespace, latency_ms: float) -> None:
     control(upstream, vary=True)
     setups = [Setup("direct to upstream", upstream.port, None)]
     try:
-        roots = [("alu", server_helpers.ROOT)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
+        roots = [("alu", ROOT)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
         for index, (label, options, with_targets) in enumerate(variants):
             for name, root in roots:
-                server = start_gateway_from(root, tmp, "--db", str(tmp / f"{name}-{index}.db"), "--base-url",
-                                            upstream.url + "/v1", "--model-map", "bench=fake-upstream-model", *options)
+                server = start_gateway(tmp, "--db", str(tmp / f"{name}-{index}.db"), "--base-url", upstream.url + "/v1",
+                                       "--model-map", "bench=fake-upstream-model", *options,
+                                       env={"ALU_ADMIN_KEY": ADMIN_KEY}, root=root)
                 setups.append(Setup(f"{name}, {label}", server.port, server))
                 if with_targets:
                     add_targets(server.url, args.targets)
@@ -187,15 +186,6 @@ def run(args: argparse.Namespace, latency_ms: float) -> None:
             setup.server.stop()
         upstream.stop()
     report(setups, args, latency_ms)
-
-
-def start_gateway_from(root: Path, tmp: Path, *options: str) -> Process:
-    """`alu serve` run from the alu checkout at root (its own code on the path and as working directory)."""
-    saved, server_helpers.ROOT = server_helpers.ROOT, root
-    try:
-        return start_gateway(tmp, *options, env={"ALU_ADMIN_KEY": ADMIN_KEY})
-    finally:
-        server_helpers.ROOT = saved
 
 
 def measure(setup: Setup, upstream: Process, args: argparse.Namespace, spread_s: float) -> None:

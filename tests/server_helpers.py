@@ -48,12 +48,13 @@ class Process:
 
 
 def start(args: list[str], log: Path, port: int, ready_path: str, timeout_s: float = 180.0,
-          env: dict[str, str] | None = None) -> Process:
-    """Start args and wait until GET ready_path answers 200; fail with the process output otherwise."""
-    full_env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+          env: dict[str, str] | None = None, root: Path = ROOT) -> Process:
+    """Start args and wait until GET ready_path answers 200; fail with the process output otherwise. root: the alu
+    checkout whose code the process runs (first on its path, and its working directory)."""
+    full_env = {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
                 "ALU_THREADS": os.environ.get("ALU_THREADS", "2"), **(env or {})}
     with log.open("w") as handle:  # the child keeps its own copy of the descriptor
-        proc = subprocess.Popen(args, stdout=handle, stderr=subprocess.STDOUT, env=full_env, cwd=ROOT)
+        proc = subprocess.Popen(args, stdout=handle, stderr=subprocess.STDOUT, env=full_env, cwd=root)
     process = Process(proc, port, log)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -76,11 +77,11 @@ def start_fake_upstream(tmp: Path, latency_ms: float = 0.0) -> Process:
     return start(args, tmp / f"upstream-{port}.log", port, "/v1/models", timeout_s=60)
 
 
-def start_gateway(tmp: Path, *options: str, env: dict[str, str] | None = None) -> Process:
-    """`alu serve` with the given options on a free port."""
+def start_gateway(tmp: Path, *options: str, env: dict[str, str] | None = None, root: Path = ROOT) -> Process:
+    """`alu serve` with the given options on a free port (the code of the alu checkout at root)."""
     port = free_port()
     args = [sys.executable, "-m", "alu", "serve", "--port", str(port), *options]
-    return start(args, tmp / f"alu-{port}.log", port, "/ready", env=env)
+    return start(args, tmp / f"alu-{port}.log", port, "/ready", env=env, root=root)
 
 
 def control(upstream: Process, **state) -> dict:

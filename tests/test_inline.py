@@ -7,13 +7,16 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import anyio.to_thread
 import pytest
 from conftest import ScriptedModel, as_json, rate_all
+from fastapi.testclient import TestClient
 
 from alu import Target, Unlearner
 from alu.embedding import get_embedder
 from alu.inline import MustWait, blocking, holding, inline
 from alu.screening.index import INLINE_MAX_CHARS
+from alu.server import Gateway, ServerSettings, create_app
 from alu.store import open_store
 
 ROWLING = Target("J. K. Rowling", aliases=("Joanne Rowling",))
@@ -125,11 +128,6 @@ def test_inline_code_never_waits_for_a_lock_or_blocking_work():
 def test_a_fast_path_chat_request_through_the_app_uses_no_worker_thread(tmp_path, monkeypatch):
     """The whole route, not only the pipeline: a plain-function dependency would be run in a worker thread by
     FastAPI on every request (the gateway's own is async)."""
-    import anyio.to_thread
-    from fastapi.testclient import TestClient
-
-    from alu.server import Gateway, ServerSettings, create_app
-
     store = open_store(str(tmp_path / "alu.db"))
     store.add(ROWLING, reason="test")
     store.close()
