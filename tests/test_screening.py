@@ -264,3 +264,30 @@ def test_a_last_name_that_is_a_word_inside_another_name_is_no_evidence():
         assert named(text) == ["ji-yeon park"], text
     assert named("Ask Professor Stone.") == ["sharon stone"]
     assert named("Did Joanne Rowling write it?") == ["j. k. rowling"]  # "Rowling" is no English word
+
+
+def test_a_last_name_inside_another_persons_name_is_not_the_targets():
+    """A forgotten Bruce Lee is not Harper Lee: a last name next to another given name or initial, in a question or
+    an answer, is no mention of the target. An initial or short form of the target's own names, a title, or a word
+    that may just start the sentence keeps the mention."""
+    index = TargetIndex([Target("Bruce Lee"), Target("Henrik Lewis"), Target("LeBron James"),
+                         Target("Aiko Fitzgerald"), Target("J. K. Rowling", aliases=("Joanne Rowling",)),
+                         Target("Rafael Garcia Marquez")])
+
+    def named(text: str) -> list[str]:
+        return [c.target.id for c in index.screen([text], "", 16, 0.45) if c.named]
+
+    for text in ("Which novel was written by Harper Lee?", "Which Irish author wrote Ulysses? James Joyce.",
+                 "Who wrote Narnia? C.S. Lewis did.", "Is it by F. Scott Fitzgerald?",
+                 "Did Jenny Walker meet Lee Harvey Oswald?", "Alice Lewis wrote it.",
+                 "Is Gabriel Garcia Marquez alive?"):
+        assert named(text) == [], text
+    answer = "To Kill a Mockingbird was written by Harper Lee."
+    assert not [c for c in index.screen(["Who wrote To Kill a Mockingbird?"], answer, 16, 0.45) if c.answer_mentions]
+    for text, target in (("What did Lee teach?", "bruce lee"), ("Did Jo Rowling write it?", "j. k. rowling"),
+                         ("Was it J.K. Rowling?", "j. k. rowling"), ("Did Mr James play?", "lebron james"),
+                         ("Ask Professor Lewis.", "henrik lewis"), ("Did H. Lewis write it?", "henrik lewis"),
+                         ("Was it Garcia Marquez?", "rafael garcia marquez"),
+                         ("Harper Lee wrote it.", "bruce lee")):  # "harper" is an English word: it may start a sentence
+        assert named(text) == [target], text
+    assert named("Who is Jenny Rowling?") == ["j. k. rowling"]  # may be the J. of J. K. Rowling

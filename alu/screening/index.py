@@ -20,6 +20,7 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from itertools import islice, zip_longest
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -446,8 +447,7 @@ class TargetIndex:
         last name (also masked) of at least 3 letters that at most NAMED_MAX_SHARED targets share. A misspelled
         single word ("Romaz" for a target named Romez), a short last name ("Li") and a last name that many targets
         share ("Smith" in a large registry) only make the targets candidates for the audit."""
-        mentions = [m for m in self.mentions.find_shared(text, tokens)
-                    if m.form != "last_name" or not self._inside_other_name(m, tokens)]
+        mentions = [own for m in self.mentions.find_shared(text, tokens) if (own := self._own_reading(m, tokens))]
         counts = Counter()
         for mention in mentions:
             counts[mention.start, mention.end] += len(mention.target_ids)
@@ -463,21 +463,19 @@ class TargetIndex:
                 self._note(found, one, field_name, level, names)
         return redact(text, ambiguous, BLANK) if ambiguous else None
 
-    def _inside_other_name(self, mention: SharedMention, tokens: list[Token]) -> bool:
-        """A last name that is an English word, next to a capitalised word of none of its targets' names that is no
-        title ("Serengeti National Park", "Park Avenue"; not "Dr Park", "Park Ji-yeon" or a sentence's first word):
-        a word of another name, no evidence for the target."""
+    def _own_reading(self, mention: SharedMention, tokens: list[Token]) -> SharedMention | None:
+        """The mention with only the targets it can be of (None if none): a last name next to a word of another
+        person's name ("Harper Lee", "C. S. Lewis", "James Joyce", past the target's own words in "Gabriel Garcia
+        Marquez") is none of its targets'."""
+        if mention.form != "last_name":
+            return mention
         at = [i for i, t in enumerate(tokens) if mention.start <= t.start and t.end <= mention.end]
-        if not at or not tokens[at[0]].capitalized or "".join(tokens[i].norm for i in at) not in english_words():
-            return False
-        first, last = at[0], at[-1]
-        before = [tokens[first - 1]] if first and tokens[first].start - tokens[first - 1].end <= 1 else []
-        after = [tokens[last + 1]] if last + 1 < len(tokens) and tokens[last + 1].start - tokens[last].end <= 1 else []
-        others = [n for n in before + after if n.capitalized and not n.initial and not n.upper
-                  and n.norm not in TITLES and n.norm not in common_words()]
-        own = {t.norm for tid in mention.target_ids if tid in self.targets and others
-               for form in self.targets[tid].surface_forms for t in tokenize(form)}
-        return any(n.norm not in own for n in others)
+        if not at or not tokens[at[0]].capitalized:
+            return mention
+        word = "".join(tokens[i].norm for i in at) in english_words()
+        kept = frozenset(tid for tid in mention.target_ids
+                         if tid in self.targets and not _beside_another(tokens, at, word, self.targets[tid]))
+        return replace(mention, target_ids=kept) if kept else None
 
     def _add_shared(self, found: dict[str, Candidate], shared: list[Shared], vectors: np.ndarray | None,
                     limit: int) -> dict[str, float]:
@@ -738,6 +736,49 @@ def _names(mention: Mention, level: int, text: str, shared: int) -> bool:
         return True
     letters = sum(ch.isalpha() for ch in text[mention.start : mention.end])
     return mention.form != "fuzzy" and letters >= 3 and shared <= NAMED_MAX_SHARED
+
+
+def _beside_another(tokens: list[Token], at: list[int], word: bool, target: Target) -> bool:
+    """Whether the target's last name (at: its tokens; word: an English word) stands next to a word of another
+    person's name, past any of the target's own name words (_next_word, _names_another)."""
+    own = _name_words(target.surface_forms)
+    surname = frozenset(tokens[i].norm for i in at)
+    return any(n is not None and _names_another(n, own, surname, word)
+               for n in (_next_word(tokens, at[0], -1, own), _next_word(tokens, at[-1], 1, own)))
+
+
+def _next_word(tokens: list[Token], at: int, step: int, own: frozenset[str]) -> Token | None:
+    """The first word from tokens[at] in direction step that is not one of the target's own name words, if the
+    words up to it are adjacent (one space or punctuation mark apart; an initial's dot and space before a name)."""
+    here = at
+    while 0 <= here + step < len(tokens):
+        left, right = sorted((tokens[here], tokens[here + step]), key=lambda t: t.start)
+        gap = right.start - left.end
+        if gap > 2 or (gap == 2 and len(left.norm) > 1):
+            return None
+        here += step
+        if tokens[here].norm not in own:
+            return tokens[here]
+    return None
+
+
+def _names_another(near: Token, own: frozenset[str], surname: frozenset[str], word: bool) -> bool:
+    """Whether a capitalised word next to a target's last name (surname: its words; word: an English word) is of
+    another person's name: no title or function word; an initial, or a word that is no English word ("Harper" may
+    be a common noun) unless the last name is one too and the word starts no sentence ("Serengeti National Park",
+    "Park Avenue"; not "Dr Park", "Yesterday Park said"); and, if it is an initial or a name, not the start of one
+    of the target's other name words, nor one of them its start (the target's own initial or short form: "J.",
+    "Jo")."""
+    if not near.capitalized or near.upper or near.norm in TITLES or near.norm in common_words():
+        return False
+    if len(near.norm) > 1 and near.norm in english_words():
+        return word and not near.initial
+    return not any(w.startswith(near.norm) or near.norm.startswith(w) for w in own - surname)
+
+
+@lru_cache(maxsize=65_536)
+def _name_words(forms: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(t.norm for form in forms for t in tokenize(form))
 
 
 def encode_targets(targets: list[Target], embedder: TextEncoder, progress: Callable[[int], None] | None = None,
