@@ -764,12 +764,13 @@ def _next_word(tokens: list[Token], at: int, step: int, own: frozenset[str]) -> 
 
 def _names_another(near: Token, own: frozenset[str], surname: frozenset[str], word: bool) -> bool:
     """Whether a capitalised word next to a target's last name (surname: its words; word: an English word) is of
-    another person's name: no title or function word; an initial, or a word that is no English word ("Harper" may
-    be a common noun) unless the last name is one too and the word starts no sentence ("Serengeti National Park",
-    "Park Avenue"; not "Dr Park", "Yesterday Park said"); and, if it is an initial or a name, not the start of one
-    of the target's other name words, nor one of them its start (the target's own initial or short form: "J.",
-    "Jo")."""
-    if not near.capitalized or near.upper or near.norm in TITLES or near.norm in common_words():
+    another person's name: letters only (not "B451l" or "J*hn": a disguise may hide the target's own), no title or
+    function word; an initial, or a word that is no English word ("Harper" may be a common noun) unless the last
+    name is one too and the word starts no sentence ("Serengeti National Park", "Park Avenue"; not "Dr Park",
+    "Yesterday Park said"); and, if it is an initial or a name, not the start of one of the target's other name
+    words, nor one of them its start (the target's own initial or short form: "J.", "Jo")."""
+    if (not near.capitalized or near.upper or not near.norm.isalpha() or near.norm in TITLES
+            or near.norm in common_words()):
         return False
     if len(near.norm) > 1 and near.norm in english_words():
         return word and not near.initial
