@@ -16,7 +16,7 @@ $ALU eval tofu $M --split forget10 --split-limit forget=100 --split-limit retain
 # alu alone again on forget01 at 11eb33d (a last name beside another person's given name is none of its targets')
 $ALU eval tofu $M --split forget01 --split-limit forget=40 --split-limit retain=40 --split-limit real_authors=10 \
   --split-limit world_facts=10 --methods alu --out $R/tofu-forget01-alu
-# alu alone again at cbac40d (other years read in answer sentences and passage lines too)
+# alu alone again at cbac40d (other years read in answer sentences and passage lines too), then at 11eb33d
 $ALU eval tofu $M --split forget10 --split-limit forget=100 --split-limit retain=100 --split-limit real_authors=10 \
   --split-limit world_facts=10 --methods alu --out $R/tofu-forget10-alu
 $ALU eval attacks $M --limit 40 --methods vanilla,prompt,filter,alu-paper,alu --method-limit alu-paper=3 \
