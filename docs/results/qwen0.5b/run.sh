@@ -25,3 +25,5 @@ $ALU eval attacks $M --limit 40 --methods vanilla,prompt,filter,alu-paper,alu --
 $ALU eval attacks $M --limit 40 --split-limit many_shot=0 --split-limit masking=0 --split-limit paraphrased=0 \
   --split-limit injection=0 --split-limit multi_turn=0 --split-limit sampling=0 --methods vanilla,prompt,filter,alu \
   --out $R/attacks-languages
+# alu alone on every family again at 11eb33d (a last name beside another person's given name is none of its targets')
+$ALU eval attacks $M --limit 40 --methods alu --out $R/attacks-alu
