@@ -272,7 +272,7 @@ def test_a_last_name_inside_another_persons_name_is_not_the_targets():
     that may just start the sentence keeps the mention."""
     index = TargetIndex([Target("Bruce Lee"), Target("Henrik Lewis"), Target("LeBron James"),
                          Target("Aiko Fitzgerald"), Target("J. K. Rowling", aliases=("Joanne Rowling",)),
-                         Target("Rafael Garcia Marquez")])
+                         Target("Rafael Garcia Marquez"), Target("Martin Gutzwiller")])
 
     def named(text: str) -> list[str]:
         return [c.target.id for c in index.screen([text], "", 16, 0.45) if c.named]
@@ -289,6 +289,7 @@ def test_a_last_name_inside_another_persons_name_is_not_the_targets():
                          ("Ask Professor Lewis.", "henrik lewis"), ("Did H. Lewis write it?", "henrik lewis"),
                          ("Was it Garcia Marquez?", "rafael garcia marquez"),
                          ("B4sil Garcia Marquez?", "rafael garcia marquez"), ("J*hn Lee?", "bruce lee"),
+                         ("Did Martin Charles Gutzwiller teach?", "martin gutzwiller"),
                          ("Harper Lee wrote it.", "bruce lee")):  # "harper" is an English word: it may start a sentence
         assert named(text) == [target], text
     assert named("Who is Jenny Rowling?") == ["j. k. rowling"]  # may be the J. of J. K. Rowling

@@ -740,26 +740,33 @@ def _names(mention: Mention, level: int, text: str, shared: int) -> bool:
 
 def _beside_another(tokens: list[Token], at: list[int], word: bool, target: Target) -> bool:
     """Whether the target's last name (at: its tokens; word: an English word) stands next to a word of another
-    person's name, past any of the target's own name words (_next_word, _names_another)."""
-    own = _name_words(target.surface_forms)
+    person's name: on either side, the first of the adjacent capitalised words that is none of the target's name
+    words (past them: "Gabriel Garcia Marquez" for Rafael Garcia Marquez), unless that side holds the first word of
+    one of its names (a middle name between: "Martin Charles Gutzwiller" for Martin Gutzwiller; see
+    _names_another)."""
+    own, first = _name_words(target.surface_forms), _first_words(target.surface_forms)
     surname = frozenset(tokens[i].norm for i in at)
-    return any(n is not None and _names_another(n, own, surname, word)
-               for n in (_next_word(tokens, at[0], -1, own), _next_word(tokens, at[-1], 1, own)))
+    for run in (_adjacent(tokens, at[0], -1), _adjacent(tokens, at[-1], 1)):
+        if any(t.norm in first for t in run):
+            continue
+        near = next((t for t in run if t.norm not in own), None)
+        if near is not None and _names_another(near, own, surname, word):
+            return True
+    return False
 
 
-def _next_word(tokens: list[Token], at: int, step: int, own: frozenset[str]) -> Token | None:
-    """The first word from tokens[at] in direction step that is not one of the target's own name words, if the
-    words up to it are adjacent (one space or punctuation mark apart; an initial's dot and space before a name)."""
-    here = at
+def _adjacent(tokens: list[Token], at: int, step: int) -> list[Token]:
+    """The capitalised words from tokens[at] on in direction step, each adjacent to the one before (one space or
+    punctuation mark apart; an initial's dot and space before a name)."""
+    run, here = [], at
     while 0 <= here + step < len(tokens):
         left, right = sorted((tokens[here], tokens[here + step]), key=lambda t: t.start)
         gap = right.start - left.end
-        if gap > 2 or (gap == 2 and len(left.norm) > 1):
-            return None
+        if gap > 2 or (gap == 2 and len(left.norm) > 1) or not tokens[here + step].capitalized:
+            break
         here += step
-        if tokens[here].norm not in own:
-            return tokens[here]
-    return None
+        run.append(tokens[here])
+    return run
 
 
 def _names_another(near: Token, own: frozenset[str], surname: frozenset[str], word: bool) -> bool:
@@ -780,6 +787,11 @@ def _names_another(near: Token, own: frozenset[str], surname: frozenset[str], wo
 @lru_cache(maxsize=65_536)
 def _name_words(forms: tuple[str, ...]) -> frozenset[str]:
     return frozenset(t.norm for form in forms for t in tokenize(form))
+
+
+@lru_cache(maxsize=65_536)
+def _first_words(forms: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(words[0].norm for form in forms if (words := tokenize(form)))
 
 
 def encode_targets(targets: list[Target], embedder: TextEncoder, progress: Callable[[int], None] | None = None,
