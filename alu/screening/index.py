@@ -472,9 +472,13 @@ class TargetIndex:
         at = [i for i, t in enumerate(tokens) if mention.start <= t.start and t.end <= mention.end]
         if not at or not tokens[at[0]].capitalized:
             return mention
+        runs = (_adjacent(tokens, at[0], -1), _adjacent(tokens, at[-1], 1))  # the same for every target
+        if not any(runs):
+            return mention
+        surname = frozenset(tokens[i].norm for i in at)
         word = "".join(tokens[i].norm for i in at) in english_words()
         kept = frozenset(tid for tid in mention.target_ids
-                         if tid in self.targets and not _beside_another(tokens, at, word, self.targets[tid]))
+                         if tid in self.targets and not _beside_another(runs, surname, word, self.targets[tid]))
         return replace(mention, target_ids=kept) if kept else None
 
     def _add_shared(self, found: dict[str, Candidate], shared: list[Shared], vectors: np.ndarray | None,
@@ -738,15 +742,15 @@ def _names(mention: Mention, level: int, text: str, shared: int) -> bool:
     return mention.form != "fuzzy" and letters >= 3 and shared <= NAMED_MAX_SHARED
 
 
-def _beside_another(tokens: list[Token], at: list[int], word: bool, target: Target) -> bool:
-    """Whether the target's last name (at: its tokens; word: an English word) stands next to a word of another
-    person's name: on either side, the first of the adjacent capitalised words that is none of the target's name
-    words (past them: "Gabriel Garcia Marquez" for Rafael Garcia Marquez), unless that side holds the first word of
-    one of its names (a middle name between: "Martin Charles Gutzwiller" for Martin Gutzwiller; see
-    _names_another)."""
-    own, first = _name_words(target.surface_forms), _first_words(target.surface_forms)
-    surname = frozenset(tokens[i].norm for i in at)
-    for run in (_adjacent(tokens, at[0], -1), _adjacent(tokens, at[-1], 1)):
+def _beside_another(runs: tuple[list[Token], list[Token]], surname: frozenset[str], word: bool,
+                    target: Target) -> bool:
+    """Whether the target's last name (surname: its words; word: an English word; runs: the capitalised words
+    adjacent to it on either side, _adjacent) stands next to a word of another person's name: on either side, the
+    first word that is none of the target's name words (past them: "Gabriel Garcia Marquez" for Rafael Garcia
+    Marquez), unless that side holds the first word of one of its names (a middle name between: "Martin Charles
+    Gutzwiller" for Martin Gutzwiller; see _names_another)."""
+    own, first = _name_words(target.surface_forms)
+    for run in runs:
         if any(t.norm in first for t in run):
             continue
         near = next((t for t in run if t.norm not in own), None)
@@ -785,13 +789,10 @@ def _names_another(near: Token, own: frozenset[str], surname: frozenset[str], wo
 
 
 @lru_cache(maxsize=65_536)
-def _name_words(forms: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(t.norm for form in forms for t in tokenize(form))
-
-
-@lru_cache(maxsize=65_536)
-def _first_words(forms: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(words[0].norm for form in forms if (words := tokenize(form)))
+def _name_words(forms: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """The words of a target's names and aliases, and the first word of each."""
+    words = [[t.norm for t in tokenize(form)] for form in forms]
+    return frozenset(w for form in words for w in form), frozenset(form[0] for form in words if form)
 
 
 def encode_targets(targets: list[Target], embedder: TextEncoder, progress: Callable[[int], None] | None = None,
