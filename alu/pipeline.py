@@ -231,7 +231,7 @@ class Unlearner:
         if any(c.named or c.answer_mentions or c.context_mentions or c.similarity >= config.sim_confirm
                for c in candidates):
             return False
-        if self.index.mentions.find_shared(text):
+        if self.index.mentions_in(text):
             return False
         declined = self._with_declined([], plan.targets, text, config.sim_confirm)
         return not any(c.similarity >= config.sim_confirm for c in declined)
@@ -390,7 +390,7 @@ class Unlearner:
         composed = compose(context, plan.query, variants, trace.ratings, guard, trace)
         if composed is None:
             return _refuse(trace, "no variant reached the rating threshold")
-        if config.final_guard and guard.mentions.find_shared(composed):
+        if config.final_guard and guard.mentions_in(composed):
             return _refuse(trace, "the final guard found a target in the answer")
         if config.final_guard and _restates(guard, composed, candidates, config):
             return _refuse(trace, "the final guard found a sentence as close to a target as a leak")

@@ -10,6 +10,7 @@ from conftest import ScriptedModel, WordEmbedder, as_json, rate_all
 
 from alu import PipelineConfig, Target, Unlearner
 from alu.config import preset
+from alu.embedding import get_embedder
 from alu.errors import ConfigError
 from alu.prompts import default_prompts
 from alu.screening.parts import judged_alone, split_parts
@@ -475,3 +476,21 @@ def test_a_streamed_name_written_with_initials_is_held_back_whole():
     assert pieces[0] == "The sea is salty. "  # released before the rest was written
     sent = "".join(pieces)
     assert "J." not in sent and "Rowling" not in sent and sent == result.text
+
+
+@pytest.mark.parametrize("real_embedder", [False, True])
+def test_the_agents_and_the_final_guard_read_a_namesake_as_someone_else(real_embedder):
+    """With Bruce Lee forgotten, "Harper Lee" in a rewrite names no target: the redaction keeps it, the critic and
+    the final guard pass it, as screening does; "Lee" alone in the rewrite is still the target's."""
+    embedder = get_embedder() if real_embedder else None
+    leaky = "The Harry Potter books were written by J. K. Rowling, and To Kill a Mockingbird by Harper Lee."
+    targets = [ROWLING, Target("Bruce Lee")]
+    kept = "The Harry Potter books were written by someone, and To Kill a Mockingbird by Harper Lee."
+    model = ScriptedModel(vanilla=leaky, smooth=as_json(text=kept), critic=rate_all(5))
+    result = Unlearner(targets, model=model, embedder=embedder).ask("Who wrote Harry Potter and To Kill a Mockingbird?")
+    assert not result.refused and result.trace.path == "rewrite" and result.text == kept
+    assert result.trace.detected == ["J. K. Rowling"]
+    bare = ScriptedModel(vanilla=leaky, critic=rate_all(5), compose=as_json(answer="Lee wrote both of them."))
+    result = Unlearner(targets, model=bare, config=llm_erased(bare), embedder=embedder).ask(
+        "Who wrote Harry Potter and To Kill a Mockingbird?")
+    assert result.refused and result.trace.reason == "the final guard found a target in the answer"

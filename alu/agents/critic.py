@@ -59,7 +59,7 @@ def model_rated(trace: Trace) -> bool:
 
 def _veto(variant: str, sim_rating: float | None, guard: TargetIndex) -> str | None:
     """Which deterministic signal finds a leak in the variant (None: none does)."""
-    if guard.mentions.find(variant):
+    if guard.mentions_in(variant):
         return "a target is mentioned"
     if sim_rating is not None and sim_rating <= VETO:
         return "a sentence is as close to a target as a leak"

@@ -78,7 +78,7 @@ def _redact(context: AgentContext, answer: str, leaks: list[Leak], guard: Target
     profile or knowledge dropped (a restated fact needs no name): those as close as sim_confirm to a target leaked
     indirectly or to one whose name the clause held, and the others as close as sim_leak to one named."""
     leaked_ids = {leak.target.id for leak in leaks} | {i for leak in leaks for i in leak.covers}
-    mentions = [m for m in guard.mentions.find(answer) if m.target_id in leaked_ids]
+    mentions = [m for shared in guard.mentions_in(answer) for m in shared.mentions() if m.target_id in leaked_ids]
     text = redact(answer, mentions, PLACEHOLDER)
     spans = clause_spans(text, sentence_spans(text))
     if not spans or guard.embedder is None:

@@ -18,7 +18,7 @@ _NOT = re.compile(r"n't\b", re.IGNORECASE)
 
 def is_faithful(text: str, source: str, guard: TargetIndex, prompts: Prompts, ordered: bool = True) -> bool:
     """No target mention, no leftover placeholder, and nothing the source does not say (see added_claims)."""
-    if PLACEHOLDER in text or guard.mentions.find(text):
+    if PLACEHOLDER in text or guard.mentions_in(text):
         return False
     return not added_claims(text, source, neutral_words(prompts), ordered)
 

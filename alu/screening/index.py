@@ -346,6 +346,16 @@ class TargetIndex:
         texts = sentences if any(others[: len(sentences)]) else [*sentences, *turns]
         return float(self.closeness(texts, [candidate], floor).max(initial=0.0))
 
+    def mentions_in(self, text: str) -> list[SharedMention]:
+        """The target mentions in text as a reader takes them: find_shared's, less a last name beside another
+        person's name ("Harper Lee" mentions no forgotten Bruce Lee, see _own_reading)."""
+        tokens = tokenize(text)
+        with holding(self._lock):
+            return self._read(text, tokens)
+
+    def _read(self, text: str, tokens: list[Token]) -> list[SharedMention]:
+        return [own for m in self.mentions.find_shared(text, tokens) if (own := self._own_reading(m, tokens))]
+
     def mentions_any(self, text: str, target_ids: set[str], forms: frozenset[str] | None = None) -> bool:
         """Whether text mentions one of the targets, in one of forms when given (see Mention.form)."""
         return any(m.target_id in target_ids and (forms is None or m.form in forms) for m in self.mentions.find(text))
@@ -447,7 +457,7 @@ class TargetIndex:
         last name (also masked) of at least 3 letters that at most NAMED_MAX_SHARED targets share. A misspelled
         single word ("Romaz" for a target named Romez), a short last name ("Li") and a last name that many targets
         share ("Smith" in a large registry) only make the targets candidates for the audit."""
-        mentions = [own for m in self.mentions.find_shared(text, tokens) if (own := self._own_reading(m, tokens))]
+        mentions = self._read(text, tokens)
         counts = Counter()
         for mention in mentions:
             counts[mention.start, mention.end] += len(mention.target_ids)
