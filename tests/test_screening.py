@@ -293,3 +293,20 @@ def test_a_last_name_inside_another_persons_name_is_not_the_targets():
                          ("Harper Lee wrote it.", "bruce lee")):  # "harper" is an English word: it may start a sentence
         assert named(text) == [target], text
     assert named("Who is Jenny Rowling?") == ["j. k. rowling"]  # may be the J. of J. K. Rowling
+
+
+def test_a_given_name_that_is_an_english_word_names_another_person():
+    """"Robin" and "Bill" are words, and given names: Robin Williams and Bill Murray are not a forgotten Serena
+    Williams or Andy Murray, wherever they stand. A month before the last name is no given name, nor is the target's
+    own given name."""
+    index = TargetIndex([Target("Serena Williams"), Target("Andy Murray"), Target("Bill Gates")])
+
+    def named(text: str) -> list[str]:
+        return [c.target.id for c in index.screen([text], "", 16, 0.45) if c.named]
+
+    for text in ("What is Robin Williams known for?", "Robin Williams starred in it.", "Did Bill Murray win?"):
+        assert named(text) == [], text
+    assert not index.mentions_in("The film starred Robin Williams.")
+    for text, target in (("Did Williams win in June?", "serena williams"), ("In June Williams won.", "serena williams"),
+                         ("Did Bill Gates found it?", "bill gates"), ("Was it Andy Murray?", "andy murray")):
+        assert named(text) == [target], text

@@ -34,7 +34,7 @@ from .mentions import Mention, MentionIndex, SharedMention, Token, redact, split
 from .persons import names_someone_else
 from .profile_words import ProfileWords, words_of
 from .vectors import VectorStore, chunk
-from .words import common_words, english_words
+from .words import common_words, english_words, given_names
 
 # Evidence levels, strongest first: a full name or alias; a misspelled or masked one (several words); a last name;
 # a user turn about the target's knowledge (see Floors.described); a single misspelled or masked word; no mention.
@@ -46,6 +46,10 @@ BLANK = "someone"  # stands for a partial mention when the text around it is com
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "professor", "sir", "dame", "lord", "lady",
                     "madam", "madame", "mister", "author", "writer", "novelist", "poet", "journalist", "president",
                     "senator", "judge", "saint", "st", "rev", "reverend", "father", "sister", "brother"})
+# months and weekdays, capitalised wherever they stand, some of them given names too ("June", "April")
+CALENDAR = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                      "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                      "sunday"})
 FULL_NAMES = frozenset({"name", "alias"})  # the mention forms that name a target in full
 NAMED_MAX_SHARED = 3  # a partial mention shared by more targets than this names none of them
 FREEZE_MIN_BATCH = 10_000  # after a bulk load this large, the loaded objects leave the garbage collector's full passes
@@ -786,14 +790,16 @@ def _adjacent(tokens: list[Token], at: int, step: int) -> list[Token]:
 def _names_another(near: Token, own: frozenset[str], surname: frozenset[str], word: bool) -> bool:
     """Whether a capitalised word next to a target's last name (surname: its words; word: an English word) is of
     another person's name: letters only (not "B451l" or "J*hn": a disguise may hide the target's own), no title or
-    function word; an initial, or a word that is no English word ("Harper" may be a common noun) unless the last
-    name is one too and the word starts no sentence ("Serengeti National Park", "Park Avenue"; not "Dr Park",
-    "Yesterday Park said"); and, if it is an initial or a name, not the start of one of the target's other name
-    words, nor one of them its start (the target's own initial or short form: "J.", "Jo")."""
+    function word; an initial, a word that is no English word ("Harper" may be a common noun), a given name that is
+    one ("Robin Williams", "Will Smith"; not a month or weekday: "in June Williams won"), or any English word when
+    the last name is one too and the word starts no sentence ("Serengeti National Park", "Park Avenue"; not
+    "Dr Park", "Yesterday Park said"); and, if it is an initial or a name, not the start of one of the target's other
+    name words, nor one of them its start (the target's own initial or short form: "J.", "Jo")."""
     if (not near.capitalized or near.upper or not near.norm.isalpha() or near.norm in TITLES
             or near.norm in common_words()):
         return False
-    if len(near.norm) > 1 and near.norm in english_words():
+    given = near.norm in given_names() and near.norm not in CALENDAR
+    if len(near.norm) > 1 and near.norm in english_words() and not given:
         return word and not near.initial
     return not any(w.startswith(near.norm) or near.norm.startswith(w) for w in own - surname)
 

@@ -1,5 +1,5 @@
 """Word lists that tell ordinary words from names: function words, correctly spelled words, short words and
-acronyms, and English words as a dictionary writes them."""
+acronyms, English words as a dictionary writes them, and given names."""
 
 from __future__ import annotations
 
@@ -20,6 +20,11 @@ def short_words() -> frozenset[str]:
 def common_words() -> frozenset[str]:
     """Function words and other words that name no one (alu/screening/data/common_words.txt)."""
     return _word_list("common_words.txt")
+
+
+def given_names() -> frozenset[str]:
+    """Given names of the 1990 US Census, lower case ("robin", "will", "grace"; alu/screening/data/given_names.txt)."""
+    return _word_list("given_names.txt")
 
 
 def known_words() -> frozenset[str]:
