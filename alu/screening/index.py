@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
+from rapidfuzz.distance import OSA
 
 from ..embedding import DIM, EmbeddingCache, TextEncoder, default_cache, encode_cached
 from ..inline import blocking, holding
@@ -34,7 +35,7 @@ from .mentions import Mention, MentionIndex, SharedMention, Token, redact, split
 from .persons import names_someone_else
 from .profile_words import ProfileWords, words_of
 from .vectors import VectorStore, chunk
-from .words import common_words, english_words, given_names
+from .words import common_words, english_words, given_names, places
 
 # Evidence levels, strongest first: a full name or alias; a misspelled or masked one (several words); a last name;
 # a user turn about the target's knowledge (see Floors.described); a single misspelled or masked word; no mention.
@@ -50,6 +51,18 @@ TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "pr
 CALENDAR = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                       "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
                       "sunday"})
+# A last name as a place: followed by a feature ("Washington state", "Jordan River"), after a capitalised place word
+# ("Lake Washington") or after "<noun> of" ("the capital of Jordan", "the mayor of Houston"); see _a_place
+PLACE_AFTER = frozenset({"state", "city", "county", "river", "lake", "island", "islands", "province", "street",
+                         "avenue", "road", "bridge", "square", "airport", "harbor", "harbour", "bay", "valley",
+                         "mountain", "mountains", "territory", "district", "township", "borough", "parish", "basin",
+                         "delta"})
+PLACE_BEFORE = frozenset({"lake", "mount", "fort", "port", "cape", "new", "north", "south", "east", "west", "upper",
+                          "lower", "greater", "downtown", "central"})
+PLACE_OF = frozenset({"capital", "state", "city", "country", "countries", "flag", "map", "population", "province",
+                      "county", "republic", "kingdom", "people", "residents", "citizens", "governor", "mayor", "coast",
+                      "border", "borders", "north", "south", "east", "west", "outskirts", "suburbs", "streets",
+                      "university", "climate", "geography", "economy", "cities", "towns"})
 FULL_NAMES = frozenset({"name", "alias"})  # the mention forms that name a target in full
 NAMED_MAX_SHARED = 3  # a partial mention shared by more targets than this names none of them
 FREEZE_MIN_BATCH = 10_000  # after a bulk load this large, the loaded objects leave the garbage collector's full passes
@@ -480,12 +493,14 @@ class TargetIndex:
     def _own_reading(self, mention: SharedMention, tokens: list[Token]) -> SharedMention | None:
         """The mention with only the targets it can be of (None if none): a last name next to a word of another
         person's name ("Harper Lee", "C. S. Lewis", "James Joyce", past the target's own words in "Gabriel Garcia
-        Marquez") is none of its targets'."""
+        Marquez") is none of its targets', nor is one that stands as a place (_a_place)."""
         if mention.form != "last_name":
             return mention
         at = [i for i, t in enumerate(tokens) if mention.start <= t.start and t.end <= mention.end]
         if not at or not tokens[at[0]].capitalized:
             return mention
+        if _a_place(tokens, at[0], at[-1]):
+            return None
         runs = (_adjacent(tokens, at[0], -1), _adjacent(tokens, at[-1], 1))  # the same for every target
         if not any(runs):
             return mention
@@ -773,6 +788,24 @@ def _beside_another(runs: tuple[list[Token], list[Token]], surname: frozenset[st
     return False
 
 
+def _a_place(tokens: list[Token], first: int, last: int) -> bool:
+    """Whether the last name at tokens[first : last + 1] stands as a place: followed by a geographic feature
+    ("Washington state", "Jordan River"), by a comma and a country or state ("Lincoln, Nebraska") or by "D.C.";
+    after a capitalised place word ("Lake Washington", "Fort Lincoln") or after "<noun> of" ("the capital of
+    Jordan"). Anything else ("in Washington", "the legacy of Washington") stays the person's."""
+    after = [t for t in tokens[last + 1 : last + 3] if t.start - tokens[last].end <= 8]
+    if after and after[0].start - tokens[last].end <= 2:
+        two = " ".join(t.norm for t in after)
+        if (after[0].norm in PLACE_AFTER or after[0].norm in places() or two in places()
+                or two == "d c" and all(len(t.norm) == 1 for t in after)):
+            return True
+    before = tokens[max(first - 2, 0) : first]
+    if (before and before[-1].norm in PLACE_BEFORE and before[-1].capitalized
+            and tokens[first].start - before[-1].end == 1):
+        return True
+    return len(before) == 2 and before[1].norm == "of" and before[0].norm in PLACE_OF
+
+
 def _adjacent(tokens: list[Token], at: int, step: int) -> list[Token]:
     """The capitalised words from tokens[at] on in direction step, each adjacent to the one before (one space or
     punctuation mark apart; an initial's dot and space before a name)."""
@@ -794,14 +827,22 @@ def _names_another(near: Token, own: frozenset[str], surname: frozenset[str], wo
     one ("Robin Williams", "Will Smith"; not a month or weekday: "in June Williams won"), or any English word when
     the last name is one too and the word starts no sentence ("Serengeti National Park", "Park Avenue"; not
     "Dr Park", "Yesterday Park said"); and, if it is an initial or a name, not the start of one of the target's other
-    name words, nor one of them its start (the target's own initial or short form: "J.", "Jo")."""
+    name words, nor one of them its start, nor 2 edits from one (the target's own initial, short form or respelling:
+    "J.", "Jo", "Mary" for Marie)."""
     if (not near.capitalized or near.upper or not near.norm.isalpha() or near.norm in TITLES
             or near.norm in common_words()):
         return False
     given = near.norm in given_names() and near.norm not in CALENDAR
     if len(near.norm) > 1 and near.norm in english_words() and not given:
         return word and not near.initial
-    return not any(w.startswith(near.norm) or near.norm.startswith(w) for w in own - surname)
+    return not any(w.startswith(near.norm) or near.norm.startswith(w) or _respelled(near.norm, w)
+                   for w in own - surname)
+
+
+def _respelled(word: str, own: str) -> bool:
+    """Whether a word may be one of the target's own name words respelled ("Mary" for Marie, "Steven" for Stephen):
+    both of 4 letters or more, at most 2 edits apart."""
+    return min(len(word), len(own)) >= 4 and OSA.distance(word, own) <= 2
 
 
 @lru_cache(maxsize=65_536)

@@ -1,5 +1,5 @@
 """Word lists that tell ordinary words from names: function words, correctly spelled words, short words and
-acronyms, English words as a dictionary writes them, and given names."""
+acronyms, English words as a dictionary writes them, given names and places."""
 
 from __future__ import annotations
 
@@ -25,6 +25,14 @@ def common_words() -> frozenset[str]:
 def given_names() -> frozenset[str]:
     """Given names of the 1990 US Census, lower case ("robin", "will", "grace"; alu/screening/data/given_names.txt)."""
     return _word_list("given_names.txt")
+
+
+@cache
+def places() -> frozenset[str]:
+    """Countries and the states and provinces of the largest federations, lower case, words joined by one space
+    ("texas", "new york"; alu/screening/data/places.txt)."""
+    text = resources.files("alu.screening").joinpath("data", "places.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 def known_words() -> frozenset[str]:
