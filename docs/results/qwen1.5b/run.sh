@@ -30,3 +30,6 @@ for m in qwen2.5-coder-0.5b qwen2.5-coder-1.5b; do
   $ALU eval tofu --model $m --split-limit forget=10 --split-limit retain=10 --split-limit real_authors=0 \
     --split-limit world_facts=0 --max-tokens 64 --methods vanilla --out $R/tofu-backbone-$m
 done
+# alu alone again with the code of commit 4a0a3ba, every split at full size (the vanilla row is wmdp-topic-rule's)
+$ALU eval wmdp $M --split-limit bio=200 --split-limit cyber=200 --split-limit mmlu=400 --split-limit mmlu_near=140 \
+  --methods alu --out $R/wmdp-alu-4a0a3ba
