@@ -3,6 +3,9 @@ words first, a bounded number of targets), kept in step with adds and removes.""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from conftest import WordEmbedder
@@ -75,3 +78,19 @@ def test_concurrent_screening_and_changes():
         list(changes)
     assert len(index) == 1600 and all(f[0] == people[i].id for i, f in enumerate(found))
     assert index.words.rows([f"painter {code(i)}" for i in range(200)]) == {p.id for p in people[:200]}
+
+
+def test_the_budget_cut_is_the_same_in_every_process():
+    """Which targets fit in the budget, and in which order, must not depend on the process's hash seed (the order
+    a set of words iterates in): the same request screens alike after a restart."""
+    script = (
+        "from alu.screening.profile_words import ProfileWords\n"
+        "words = ProfileWords(budget=4)\n"
+        "for i in range(12):\n"
+        "    words.add(f't{i:02}', [f'shared{i % 6} other{i % 4} lone{i}'])\n"
+        "asked = {f'shared{i}' for i in range(6)} | {f'other{i}' for i in range(4)}\n"
+        "print(sorted(words.rows_sharing(asked).items()))\n"
+    )
+    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(1, 6)}
+    assert len(outputs) == 1 and outputs.pop().count("'t") == 4

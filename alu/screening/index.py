@@ -122,9 +122,10 @@ class Candidate:
         return self.members or (self.target.id,)
 
     @property
-    def rank(self) -> tuple[int, float]:
-        """Sort key: the strongest mention first, then embedding similarity."""
-        return (self.evidence, -self.similarity)
+    def rank(self) -> tuple[int, float, bool, str]:
+        """Sort key: the strongest mention first, then embedding similarity, a group after its equals, then id (the
+        same order in every process: no tie is left to a set's order, which depends on the process's hash seed)."""
+        return (self.evidence, -self.similarity, bool(self.members), self.target.id)
 
 
 class Subject(Protocol):
@@ -524,7 +525,7 @@ class TargetIndex:
             left = [sim for tid, sim in zip(order[limit:], similarity[limit:], strict=True) if tid not in chosen]
             unnoted[item.words] = max([unnoted.get(item.words, 0.0), *left])
         for item in shared:
-            noted = [tid for tid in [*found, *chosen] if tid in item.mention.target_ids]
+            noted = [tid for tid in [*found, *sorted(chosen)] if tid in item.mention.target_ids]
             for one in replace(item.mention, target_ids=frozenset(noted)).mentions():
                 self._note(found, one, item.field_name, item.level, item.names)
         return unnoted
@@ -556,7 +557,7 @@ class TargetIndex:
         targets sharing a word with the texts, else floors.unrelated) or whose
         user-turn match names them, the most similar and those sharing the rarest words (related's weights), taken
         in turn."""
-        by_weight = sorted((t for t in related if t not in found), key=lambda t: -related[t])
+        by_weight = sorted((t for t in related if t not in found), key=lambda t: (-related[t], t))
         rarest = set(by_weight[:LEXICAL_TOP])
 
         def reaches(target_id: str, match: _Match) -> bool:
@@ -573,9 +574,9 @@ class TargetIndex:
             if target_id in matches:
                 _apply(candidate, matches[target_id], floors)
         fresh = [(tid, match) for tid, match in matches.items() if tid not in found and reaches(tid, match)]
-        by_similarity = sorted(fresh, key=lambda item: -item[1].similarity)
+        by_similarity = sorted(fresh, key=lambda item: (-item[1].similarity, item[0]))
         by_words = sorted((item for item in fresh if item[0] in related),
-                          key=lambda item: (-related[item[0]], -item[1].similarity))
+                          key=lambda item: (-related[item[0]], -item[1].similarity, item[0]))
         for target_id, match in _in_turn(by_similarity, by_words)[: max(limit - len(found), 0)]:
             found[target_id] = _apply(Candidate(self.targets[target_id]), match, floors)
 

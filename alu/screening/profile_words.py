@@ -74,7 +74,8 @@ class ProfileWords:
         frequencies, 1 + log(targets / targets with the word) (a word few targets share counts most)."""
         found: dict[str, float] = {}
         total = max(len(self._words), 1)
-        for rows in sorted((self._rows[w] for w in words if w in self._rows), key=len):
+        shared = sorted((w for w in words if w in self._rows), key=lambda w: (len(self._rows[w]), w))  # not the
+        for rows in (self._rows[w] for w in shared):  # set's order: the same budget cut in every process
             if len(found.keys() | rows) > self.budget:
                 break
             weight = math.log(total / len(rows)) + 1.0
