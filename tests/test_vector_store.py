@@ -29,3 +29,18 @@ def test_nearest_without_stored_vectors_is_zero():
     assert VectorStore().nearest(queries).tolist() == [0.0, 0.0, 0.0]
     assert VectorStore().nearest(queries[:0]).shape == (0,)
 
+
+
+def test_the_same_vectors_give_the_same_neighbours_in_every_build():
+    """Two stores loaded with the same vectors answer every search alike (a graph built on several threads would
+    differ between builds, and so would a request's candidates)."""
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((6000, DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    queries = vectors[:100] + 0.3 * rng.standard_normal((100, DIM)).astype(np.float32)
+    results = []
+    for _ in range(2):
+        store = VectorStore()
+        store.add([f"t{i}" for i in range(len(vectors))], ["text"] * len(vectors), vectors)
+        results.append(store.search(queries, 10))
+    assert results[0] == results[1]

@@ -47,12 +47,14 @@ class VectorStore:
         return len(self._index)
 
     def add(self, owners: list[str], texts: list[str], vectors: np.ndarray) -> list[int]:
-        """Store vectors, each with its owner and text (a bulk load in one call: the graph is built on every
-        core); returns their keys, in order."""
+        """Store vectors, each with its owner and text; returns their keys, in order. The graph is built on one
+        thread: built on several, it differs from build to build (the insertion order varies), and so would the
+        candidates of a request; on one, the same vectors give the same graph, and the same answers, in every
+        process."""
         start = len(self._owners)
         keys = list(range(start, start + len(texts)))
         if keys:
-            self._index.add(np.asarray(keys, dtype=np.uint64), np.asarray(vectors, dtype=np.float32), threads=0)
+            self._index.add(np.asarray(keys, dtype=np.uint64), np.asarray(vectors, dtype=np.float32), threads=1)
         self._owners.extend(owners)
         self._texts.extend(texts)
         return keys
