@@ -27,3 +27,4 @@ $ALU eval attacks $M --limit 40 --split-limit many_shot=0 --split-limit masking=
   --out $R/attacks-languages
 # alu alone on every family again at 11eb33d (a last name beside another person's given name is none of its targets')
 $ALU eval attacks $M --limit 40 --methods alu --out $R/attacks-alu
+# (attacks-alu was re-asked with the code of ef52c60 by the same command)
