@@ -203,7 +203,7 @@ class TargetIndex:
                 [text for group in texts for text in group]):
             self._assign(fresh, texts, list(range(len(self.vectors))))
         else:
-            self._store_all(fresh)
+            self._store_all(fresh, parallel=path is not None)  # a graph to save is built on every core, once
             if path is not None:
                 self.vectors.save(path)
                 _keep_newest(path.parent, SAVED_GRAPHS)
@@ -234,13 +234,13 @@ class TargetIndex:
             return []
         return list({t.id: t for t in targets if t.id not in unchanged and t.id not in self._keys}.values())
 
-    def _store_all(self, targets: list[Target]) -> None:
+    def _store_all(self, targets: list[Target], parallel: bool = False) -> None:
         for batch in _batches(targets):
-            self._store(batch)
+            self._store(batch, parallel)
 
-    def _store(self, targets: list[Target]) -> None:
+    def _store(self, targets: list[Target], parallel: bool = False) -> None:
         """Encode (or look up) the targets' texts, then store them in one call (a target removed or replaced
-        meanwhile is skipped)."""
+        meanwhile is skipped; parallel: see VectorStore.add)."""
         texts = [_texts(t) for t in targets]
         vectors, encoded = encode_cached(self.embedder, [x for group in texts for x in group], self.cache)
         self.encoded += encoded
@@ -249,7 +249,7 @@ class TargetIndex:
             kept = [i for i, t in enumerate(targets) if self.targets.get(t.id) is t and t.id not in self._keys]
             rows = [row for i in kept for row in range(starts[i], starts[i + 1])]
             keys = self.vectors.add([targets[i].id for i in kept for _ in texts[i]],
-                                    [text for i in kept for text in texts[i]], vectors[rows])
+                                    [text for i in kept for text in texts[i]], vectors[rows], parallel)
             self._assign([targets[i] for i in kept], [texts[i] for i in kept], keys)
 
     def _assign(self, targets: list[Target], texts: list[list[str]], keys: list[int]) -> None:
