@@ -67,8 +67,26 @@ ANSWER_START = "{} is best known for that work."
 BARE = "{} is best known for that work."
 
 
+LABELS = ("namesake question: named (refused)", "namesake question: a name mention",
+          "namesake answer, mid-sentence: read as the target", "namesake answer, starting it: read as the target",
+          "forgotten, full name in a question: named", "forgotten, bare last name in an answer: read as the target")
+
+
 def last(name: str) -> str:
     return name.split()[-1]
+
+
+def asked(index: TargetIndex, question: str, target_id: str) -> tuple[bool, bool]:
+    """Whether a question names the target (a refusal up front), and whether it mentions it by name at all."""
+    config = PipelineConfig()
+    candidate = next((c for c in index.screen([question], "", config.max_candidates, floors(config))
+                      if c.target.id == target_id), None)
+    return candidate is not None and candidate.named, candidate is not None and bool(candidate.query_mentions)
+
+
+def read_as(index: TargetIndex, text: str, target_id: str) -> bool:
+    """Whether the guard reads the target in a text (TargetIndex.mentions_in)."""
+    return any(target_id in mention.target_ids for mention in index.mentions_in(text))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -78,33 +96,20 @@ def main(argv: list[str] | None = None) -> None:
     forgotten = [Target(f) for f, _ in pairs]
     index = TargetIndex(forgotten, embedder=None)
     ids = {t.name: t.id for t in forgotten}
-    limit, fl = PipelineConfig().max_candidates, floors(PipelineConfig())
-    rows = {key: [] for key in ("namesake question: named (refused)", "namesake question: a name mention",
-                                "namesake answer, mid-sentence: read as the target",
-                                "namesake answer, starting it: read as the target",
-                                "forgotten, full name in a question: named",
-                                "forgotten, bare last name in an answer: read as the target")}
+    rows: dict[str, list[bool]] = {label: [] for label in LABELS}
     misread = []
     for f, o in pairs:
         target = ids[f]
-        candidates = {c.target.id: c for c in index.screen([QUESTION.format(o)], "", limit, fl)}
-        rows["namesake question: named (refused)"].append(target in candidates and candidates[target].named)
-        rows["namesake question: a name mention"].append(
-            target in candidates and bool(candidates[target].query_mentions))
-        for key, text in (("namesake answer, mid-sentence: read as the target", ANSWER_MID.format(o)),
-                          ("namesake answer, starting it: read as the target", ANSWER_START.format(o))):
-            hit = any(m.target_id == target for s in index.mentions_in(text) for m in s.mentions())
-            rows[key].append(hit)
-            if hit:
-                misread.append(text)
-        candidates = {c.target.id: c for c in index.screen([QUESTION.format(f)], "", limit, fl)}
-        rows["forgotten, full name in a question: named"].append(target in candidates and candidates[target].named)
-        rows["forgotten, bare last name in an answer: read as the target"].append(
-            any(m.target_id == target for s in index.mentions_in(BARE.format(last(f))) for m in s.mentions()))
+        answers = (ANSWER_MID.format(o), ANSWER_START.format(o))
+        hits = (*asked(index, QUESTION.format(o), target), *(read_as(index, text, target) for text in answers),
+                asked(index, QUESTION.format(f), target)[0], read_as(index, BARE.format(last(f)), target))
+        for label, hit in zip(LABELS, hits, strict=True):
+            rows[label].append(hit)
+        misread += [text for text, hit in zip(answers, hits[2:4], strict=True) if hit]
     print(f"{len(forgotten)} forgotten persons registered, each with a namesake\n")
     print(f"{'':58} {'count':>9}")
-    for key, hits in rows.items():
-        print(f"{key:58} {sum(hits):>3}/{len(hits):<3} {sum(hits) / len(hits):.3f}")
+    for label, hits in rows.items():
+        print(f"{label:58} {sum(hits):>3}/{len(hits):<3} {sum(hits) / len(hits):.3f}")
     print("\nnamesakes read as the forgotten person (the sentences):")
     for text in misread:
         print(f"  {text}")

@@ -31,8 +31,7 @@ def given_names() -> frozenset[str]:
 def places() -> frozenset[str]:
     """Countries and the states and provinces of the largest federations, lower case, words joined by one space
     ("texas", "new york"; alu/screening/data/places.txt)."""
-    text = resources.files("alu.screening").joinpath("data", "places.txt").read_text(encoding="utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return frozenset(line.strip() for line in _data_lines("places.txt") if line.strip())
 
 
 def known_words() -> frozenset[str]:
@@ -51,5 +50,10 @@ def english_words() -> frozenset[str]:
 
 @cache
 def _word_list(name: str) -> frozenset[str]:
+    return frozenset(w for line in _data_lines(name) for w in line.split())
+
+
+def _data_lines(name: str) -> list[str]:
+    """The lines of a data file beside this module, less its comment lines."""
     text = resources.files("alu.screening").joinpath("data", name).read_text(encoding="utf-8")
-    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
+    return [line for line in text.splitlines() if not line.startswith("#")]
