@@ -56,7 +56,7 @@ class PipelineConfig:
     # Screening's floors for targets that share no word with the request, and for a user turn that names a target
     # by its knowledge (persons, facts, passages) or falls inside a topic's domain: see docs/knowledge.md.
     sim_knowledge: float = 0.6
-    sim_lexical: float = 0.375  # the few targets sharing the rarest words with the texts
+    sim_lexical: float = 0.35  # the few targets sharing the rarest words with the texts
     sim_described: float = 0.7
     sim_topic: float = 0.5
     # The static-vector floor below which a text skips the transformer when nothing is mentioned (0 turns it off).

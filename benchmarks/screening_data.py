@@ -12,6 +12,7 @@ import random
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -386,10 +387,20 @@ def distractors(count: int, taken: set[str], seed: int = 7, knowledge: bool = Fa
 
 
 def clean_texts(limit: int = 300) -> list[str]:
-    """Texts that name no benchmark target: TOFU world_facts and real_authors QA, and MMLU questions."""
+    """Texts that name no benchmark target: TOFU world_facts and real_authors QA, and MMLU questions, less those that
+    give a benchmark person's full name or alias ("Who wrote 'Romeo and Juliet'? William Shakespeare": the WPU
+    persons include him)."""
     texts = []
     for name in ("world_facts", "real_authors"):
         texts += [f"{r['question']} {r['answer']}" for r in _jsonl(data_dir() / "tofu" / f"{name}.jsonl")]
     mmlu = _jsonl(data_dir() / "mmlu" / "val.jsonl")
     texts += [r["question"] for r in random.Random(3).sample(mmlu, limit)]
-    return texts
+    named = _full_names()
+    return [text for text in texts if not named.search(text)]
+
+
+@cache
+def _full_names() -> re.Pattern:
+    """Any benchmark person's full name or alias, as a whole word, in any case."""
+    forms = sorted({form for p in benchmark_persons() for form in p.target.surface_forms}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, forms)) + r")\b", re.IGNORECASE)

@@ -20,7 +20,7 @@ from alu.pipeline import floors
 from alu.prompts import default_prompts
 from alu.screening import Candidate, TargetIndex
 from alu.screening.index import EVIDENCE, other_years
-from alu.screening.persons import names_someone_else, subjects
+from alu.screening.persons import names_another, names_someone_else, people, subjects
 from alu.targets import Target
 
 ABILOV = Target("Nikolai Abilov", knowledge=(
@@ -92,6 +92,29 @@ def test_other_years_needs_years_on_both_sides_and_none_shared():
     assert not other_years("The LGBTQ+ author born in Tehran?", chunk)
     assert not other_years("Born in 1976?", "Rohani was born in Tehran.")
     assert not other_years("Which 250 pages?", "It has 1200 pages and 12 chapters.")  # counts are no years
+
+
+def test_years_of_different_events_are_no_contradiction():
+    chunk = "Elvin Mammadov, the Baku-born author, was first recognised with the Pen/Faulkner Award in 2002."
+    assert not other_years("Who is the LGBTQ+ author born in Baku, Azerbaijan on April 13, 1970?", chunk)
+    assert other_years("Which Baku author received an award in 1999?", chunk)  # the same event, another year
+    assert other_years("The Baku author of 1970?", chunk)  # a year given for no event word: read as before
+
+
+def test_a_text_that_names_someone_else_brings_no_person_by_a_shared_word(index):
+    """"Which British author wrote fantasy novels? Terry Pratchett" shares words with Rowling's knowledge, but they
+    are that someone's: she is no candidate at the floors a shared word lowers. The same words with no one named,
+    or with no one but whom her knowledge names ("Harry Potter", read as a person), still bring her."""
+    assert people("Which author wrote the Harry Potter books? Terry Pratchett") == ("harry potter", "terry pratchett")
+    assert not people("Renowned for her contributions to Chick Lit, the author writes")  # no name: words
+    for text, brought in (("Which British author wrote fantasy novels? Terry Pratchett", False),
+                          ("Which British author wrote fantasy novels?", True),
+                          ("Which author taught English in Portugal? Terry Pratchett", False),
+                          ("Which author taught English in Portugal?", True),
+                          ("Which author wrote the Harry Potter series?", True)):
+        assert (ROWLING.id in screen(index, text)) is brought, text
+    assert names_another("Who wrote it? Terry Pratchett", ROWLING)
+    assert not names_another("Who wrote it? Joanne Rowling", ROWLING)  # her own alias
 
 
 def test_a_question_inside_a_topic_is_refused_and_a_neighbouring_one_answered(index):

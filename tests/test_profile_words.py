@@ -11,7 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from conftest import WordEmbedder
 from test_screening import VARCHI, VASQUEZ, CountingEmbedder, code, similar
 
-from alu.screening import TargetIndex
+from alu.screening import Floors, TargetIndex
+from alu.screening.index import LEXICAL_TOP
 from alu.screening.profile_words import ROW_BUDGET, ProfileWords, content_words
 from alu.targets import Target
 
@@ -20,6 +21,32 @@ def test_content_words_leave_out_function_words_numbers_and_masks():
     words = content_words("The novel's author, born in 1998, wrote about B**** M****** in Oslo.")
     assert words == {"novel", "born", "wrote", "oslo"}
     assert content_words("Ünïcode Café") == {"unicode", "cafe"}
+
+
+def test_a_word_for_a_countrys_people_stands_as_the_country():
+    assert content_words("A Brazilian novelist, American by marriage") == {"brazil", "novelist", "usa", "marriage"}
+    words = ProfileWords()
+    words.add("carrasco", ["Her Brazilian heritage shapes her mystery novels."])
+    assert words.rows(["Which author was born in São Paulo, Brazil?"]) == {"carrasco"}
+
+
+def test_a_persons_own_name_words_are_no_shared_words():
+    """A person's names are read by the mention index with its rules (a given name alone, or a last name beside
+    another person's given name, names no target): sharing one is no lexical evidence."""
+    index = TargetIndex([Target("Jack Fessen", knowledge=("Jack Fessen wrote the novel 'The Iron Tide'.",)),
+                         Target("tides", kind="topic", description="ocean tides")], embedder=WordEmbedder(), cache=None)
+    assert index.words.rows(["What did Jack London see in the Yukon?"]) == set()
+    assert index.words.rows(["Who wrote 'The Iron Tide'?"]) == {"jack fessen"}
+    assert index.words.rows(["What causes ocean tides?"]) == {"tides"}  # a topic's name is what it is about
+
+
+def test_every_target_tied_at_the_lexical_cut_gets_the_lexical_floor():
+    """The LEXICAL_TOP targets sharing the rarest words get the lexical floor, and so does every target sharing
+    them with the same weight: a tie at the cut is no reason to prefer one target (by its id) to another."""
+    people = [Target(f"Person{i} Surname{i}", knowledge=("Quokkaville harbour boats",)) for i in range(LEXICAL_TOP + 2)]
+    index = TargetIndex(people, embedder=WordEmbedder(), cache=None)
+    floors = Floors(related=0.45, lexical=0.375, unrelated=0.6)  # the texts' cosine: 1 / sqrt(2 * 3) = 0.41
+    assert {c.target.id for c in index.screen(["Quokkaville weather?"], "", 16, floors)} == {p.id for p in people}
 
 
 def test_rows_come_rarest_word_first_within_the_budget():

@@ -32,7 +32,7 @@ from ..embedding import DIM, EmbeddingCache, TextEncoder, default_cache, encode_
 from ..inline import blocking, holding
 from ..targets import Target
 from .mentions import Mention, MentionIndex, SharedMention, Token, redact, split_sentences, tokenize
-from .persons import names_someone_else
+from .persons import names_another, names_someone_else
 from .profile_words import ProfileWords, words_of
 from .vectors import VectorStore, chunk
 from .words import common_words, english_words, given_names, places
@@ -78,6 +78,14 @@ SAVE_MIN_VECTORS = 50_000  # a first load this large saves its graph for the nex
 INLINE_MAX_CHARS = 1_000
 SAVED_GRAPHS = 3  # saved graphs kept (the newest): one per registry state recently started from
 YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")  # a year as knowledge and questions give one (1500-2099)
+# the words that tell which event a year is given for (other_years): a birth year and an award year never contradict
+YEAR_EVENTS = {word: event for event, words in (
+    ("birth", "born birth birthday birthplace"),
+    ("death", "died death passed"),
+    ("award", "award awarded awards prize prizes won honoured honored recognised recognized medal laureate"),
+    ("publication", "published publication released debut wrote written"),
+) for word in words.split()}
+EVENT_WINDOW = 8  # words on either side of a year searched for its event
 
 
 @dataclass(frozen=True)
@@ -259,7 +267,8 @@ class TargetIndex:
         for target, group in zip(targets, texts, strict=True):
             self._keys[target.id] = keys[offset : offset + len(group)]
             offset += len(group)
-            self.words.add(target.id, (target.profile, *target.knowledge))
+            names = _name_words(target.surface_forms)[0] if target.kind == "person" else frozenset()
+            self.words.add(target.id, (target.profile, *target.knowledge), names)
 
     def add(self, target: Target) -> None:
         self.add_many([target])
@@ -558,18 +567,23 @@ class TargetIndex:
         user-turn match names them, the most similar and those sharing the rarest words (related's weights), taken
         in turn."""
         by_weight = sorted((t for t in related if t not in found), key=lambda t: (-related[t], t))
-        rarest = set(by_weight[:LEXICAL_TOP])
+        cut = related[by_weight[LEXICAL_TOP - 1]] if len(by_weight) >= LEXICAL_TOP else 0.0
+        rarest = {t for t in by_weight if related[t] >= cut}  # a tie at the cut is no reason to prefer one
+
+        def floor_of(target_id: str) -> float:
+            return (floors.lexical if target_id in rarest else floors.related if target_id in related
+                    else floors.unrelated)
 
         def reaches(target_id: str, match: _Match) -> bool:
-            floor = (floors.lexical if target_id in rarest else floors.related if target_id in related
-                     else floors.unrelated)
-            return match.similarity >= floor or match.names(self.targets[target_id], floors)
+            return match.similarity >= floor_of(target_id) or match.names(self.targets[target_id], floors)
 
         matches = self._matches(vectors, first_turn, [*found, *by_weight])
         # only the mentioned targets and those within reach of a floor are read further (their evidence, the
-        # other-dates rule, which can only lower a match): the rest could not become candidates either way
+        # other-dates and other-persons rules, which can only lower a match): the rest could not become candidates
         matches = {tid: m for tid, m in matches.items() if tid in found or reaches(tid, m)}
         self._settle(matches, texts, vectors, first_turn)
+        lowered = [tid for tid, m in matches.items() if tid not in found and m.similarity < floors.unrelated]
+        self._without_other_persons({tid: matches[tid] for tid in lowered}, texts, vectors, first_turn)
         for target_id, candidate in found.items():
             if target_id in matches:
                 _apply(candidate, matches[target_id], floors)
@@ -617,6 +631,25 @@ class TargetIndex:
                 match.described = min(match.described,
                                       _best(chunk_vectors, vectors[[row for row in kept if row >= first_turn]]))
 
+    def _without_other_persons(self, matches: dict[str, _Match], texts: list[str], vectors: np.ndarray,
+                               first_turn: int) -> None:
+        """A person found by a shared word alone (a match under floors.unrelated): the texts that name someone it
+        does not know (alu.screening.persons.names_another: "Who wrote 'The Stranger'? Albert Camus") do not
+        count towards its similarity, since the words they share with its knowledge are that someone's."""
+        persons = {tid: m for tid, m in matches.items() if self.targets[tid].kind == "person"}
+        if not persons:
+            return
+        for owner, match in persons.items():
+            target = self.targets[owner]
+            others = [row for row, text in enumerate(texts) if names_another(text, target)]
+            if not others:
+                continue
+            kept = [row for row in range(len(texts)) if row not in others]
+            chunk_vectors = self.vectors.vectors(list(self._keys.get(owner, ()))[:CHUNK_BUDGET])
+            match.similarity = min(match.similarity, _best(chunk_vectors, vectors[kept]))
+            match.described = min(match.described,
+                                  _best(chunk_vectors, vectors[[row for row in kept if row >= first_turn]]))
+
     def _profile_similarity(self, target_ids: list[str], vectors: np.ndarray) -> np.ndarray:
         """Per target, the best cosine between any of the vectors and the target's profile (0 while it has none)."""
         stored = [i for i, tid in enumerate(target_ids) if tid in self._keys]
@@ -651,9 +684,29 @@ def other_years(text: str, chunk: str) -> bool:
     """Whether a text (a user turn, an answer sentence) and the person's knowledge chunk it came closest to both give
     years and share none: "the author born in Tehran in 1976" against "... born in Tehran, Iran on 11/26/1972"
     describes someone else, however close the wording. Such a text does not name the person, nor count towards its
-    similarity; the other texts of the exchange still do."""
+    similarity; the other texts of the exchange still do. Years of different events are no contradiction: when
+    every year on both sides is read as one event (_year_events: a birth, a death, an award, a publication) and the
+    two sides' events differ ("born in Baku in 1970" against "first honoured with an award in 2002"), the years
+    say nothing about whether it is the same person."""
     asked, known = set(YEAR.findall(text)), set(YEAR.findall(chunk))
-    return bool(asked and known and not asked & known)
+    if not asked or not known or asked & known:
+        return False
+    asked_events, known_events = _year_events(text), _year_events(chunk)
+    return None in asked_events or None in known_events or bool(asked_events & known_events)
+
+
+def _year_events(text: str) -> set[str | None]:
+    """The event each year in text is given for: the one class of YEAR_EVENTS among the words of its sentence within
+    EVENT_WINDOW words of it, else None (no event word, or words of several)."""
+    events: set[str | None] = set()
+    for sentence in split_sentences(text) or [text]:
+        words = re.findall(r"\w+", sentence.casefold())
+        for at, word in enumerate(words):
+            if YEAR.fullmatch(word):
+                near = words[max(at - EVENT_WINDOW, 0) : at + EVENT_WINDOW + 1]
+                classes = {YEAR_EVENTS[w] for w in near if w in YEAR_EVENTS}
+                events.add(classes.pop() if len(classes) == 1 else None)
+    return events
 
 
 def _about_other_dates(texts: list[str], vectors: np.ndarray, dated: list[int], chunks: list[str],

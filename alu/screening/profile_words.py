@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable
 
 from .mentions import MASK_CHARS, Token, tokenize
-from .words import common_words
+from .words import common_words, demonyms
 
 ROW_BUDGET = 1024  # most targets a screen compares chunk by chunk for sharing a word with its texts
 
@@ -26,10 +26,11 @@ def content_words(text: str) -> set[str]:
 
 
 def words_of(tokens: Iterable[Token]) -> set[str]:
-    """content_words of a text already tokenized."""
-    common = common_words()
+    """content_words of a text already tokenized; a word for a country's people stands as the country's
+    ("brazilian" as "brazil": words.demonyms)."""
+    common, countries = common_words(), demonyms()
     return {
-        t.norm for t in tokens
+        countries.get(t.norm, t.norm) for t in tokens
         if len(t.norm) >= 3 and t.norm not in common and any(ch.isalpha() for ch in t.norm)
         and not any(ch in MASK_CHARS for ch in t.norm)
     }
@@ -45,9 +46,14 @@ class ProfileWords:
         self._words: dict[str, tuple[str, ...]] = {}
         self._skipped: set[str] = set()  # shared by more targets than the budget at some point
 
-    def add(self, target_id: str, texts: Iterable[str]) -> None:
+    def add(self, target_id: str, texts: Iterable[str], names: frozenset[str] = frozenset()) -> None:
+        """Index the content words of the target's texts, except names: the words of a person's own names, which the
+        mention index reads with its rules (a given name alone, or a last name beside another person's given name,
+        names no target), so sharing one is no evidence here."""
         self.remove(target_id)
-        words = set().union(*(content_words(text) for text in texts)) - self._skipped
+        countries = demonyms()
+        names = {countries.get(name, name) for name in names}
+        words = set().union(*(content_words(text) for text in texts)) - self._skipped - names
         for word in words:
             rows = self._rows.setdefault(word, set())
             rows.add(target_id)

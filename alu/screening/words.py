@@ -1,5 +1,5 @@
 """Word lists that tell ordinary words from names: function words, correctly spelled words, short words and
-acronyms, English words as a dictionary writes them, given names and places."""
+acronyms, English words as a dictionary writes them, given names, places and the words for countries' peoples."""
 
 from __future__ import annotations
 
@@ -32,6 +32,13 @@ def places() -> frozenset[str]:
     """Countries and the states and provinces of the largest federations, lower case, words joined by one space
     ("texas", "new york"; alu/screening/data/places.txt)."""
     return frozenset(line.strip() for line in _data_lines("places.txt") if line.strip())
+
+
+@cache
+def demonyms() -> dict[str, str]:
+    """A word for a country's people or language -> the country's word ("brazilian" -> "brazil", "american" -> "usa";
+    alu/screening/data/demonyms.txt)."""
+    return {form: words[0] for line in _data_lines("demonyms.txt") if (words := line.split()) for form in words[1:]}
 
 
 def known_words() -> frozenset[str]:
