@@ -877,16 +877,18 @@ def _adjacent(tokens: list[Token], at: int, step: int) -> list[Token]:
 def _names_another(near: Token, own: frozenset[str], surname: frozenset[str], word: bool) -> bool:
     """Whether a capitalised word next to a target's last name (surname: its words; word: an English word) is of
     another person's name: letters only (not "B451l" or "J*hn": a disguise may hide the target's own), no title or
-    function word; an initial, a word that is no English word ("Harper" may be a common noun), a given name that is
-    one ("Robin Williams", "Will Smith"; not a month or weekday: "in June Williams won"), or any English word when
+    function word (but a given name of 4 letters or more that is one, inside a sentence: "Did Will Smith win?");
+    an initial, a word that is no English word ("Harper" may be a common noun), a given name that is one ("Robin
+    Williams"; not a month or weekday: "in June Williams won"), or any English word when
     the last name is one too and the word starts no sentence ("Serengeti National Park", "Park Avenue"; not
     "Dr Park", "Yesterday Park said"); and, if it is an initial or a name, not the start of one of the target's other
     name words, nor one of them its start, nor 2 edits from one (the target's own initial, short form or respelling:
     "J.", "Jo", "Mary" for Marie)."""
-    if (not near.capitalized or near.upper or not near.norm.isalpha() or near.norm in TITLES
-            or near.norm in common_words()):
+    if not near.capitalized or near.upper or not near.norm.isalpha() or near.norm in TITLES:
         return False
     given = near.norm in given_names() and near.norm not in CALENDAR
+    if near.norm in common_words() and not (given and len(near.norm) >= 4 and not near.initial):
+        return False  # a function word, unless a given name inside a sentence ("Did Will Smith win?")
     if len(near.norm) > 1 and near.norm in english_words() and not given:
         return word and not near.initial
     return not any(w.startswith(near.norm) or near.norm.startswith(w) or _respelled(near.norm, w)
