@@ -626,29 +626,20 @@ class TargetIndex:
             keys = list(self._keys.get(owner, ()))[:CHUNK_BUDGET]
             chunks, chunk_vectors = [self.vectors.text(key) or "" for key in keys], self.vectors.vectors(keys)
             if others := _about_other_dates(texts, vectors, dated, chunks, chunk_vectors):
-                kept = [row for row in range(len(texts)) if row not in others]
-                match.similarity = min(match.similarity, _best(chunk_vectors, vectors[kept]))
-                match.described = min(match.described,
-                                      _best(chunk_vectors, vectors[[row for row in kept if row >= first_turn]]))
+                match.leave_out(others, chunk_vectors, vectors, first_turn)
 
     def _without_other_persons(self, matches: dict[str, _Match], texts: list[str], vectors: np.ndarray,
                                first_turn: int) -> None:
         """A person found by a shared word alone (a match under floors.unrelated): the texts that name someone it
         does not know (alu.screening.persons.names_another: "Who wrote 'The Stranger'? Albert Camus") do not
         count towards its similarity, since the words they share with its knowledge are that someone's."""
-        persons = {tid: m for tid, m in matches.items() if self.targets[tid].kind == "person"}
-        if not persons:
-            return
-        for owner, match in persons.items():
+        for owner, match in matches.items():
             target = self.targets[owner]
-            others = [row for row, text in enumerate(texts) if names_another(text, target)]
-            if not others:
+            if target.kind != "person":
                 continue
-            kept = [row for row in range(len(texts)) if row not in others]
-            chunk_vectors = self.vectors.vectors(list(self._keys.get(owner, ()))[:CHUNK_BUDGET])
-            match.similarity = min(match.similarity, _best(chunk_vectors, vectors[kept]))
-            match.described = min(match.described,
-                                  _best(chunk_vectors, vectors[[row for row in kept if row >= first_turn]]))
+            if others := {row for row, text in enumerate(texts) if names_another(text, target)}:
+                chunk_vectors = self.vectors.vectors(list(self._keys.get(owner, ()))[:CHUNK_BUDGET])
+                match.leave_out(others, chunk_vectors, vectors, first_turn)
 
     def _profile_similarity(self, target_ids: list[str], vectors: np.ndarray) -> np.ndarray:
         """Per target, the best cosine between any of the vectors and the target's profile (0 while it has none)."""
@@ -674,6 +665,13 @@ class _Match:
         self.similarity = max(self.similarity, similarity)
         self.described = max(self.described, turn_similarity)
         self.best[key] = max(self.best.get(key, similarity), similarity)
+
+    def leave_out(self, rows: set[int], chunk_vectors: np.ndarray, vectors: np.ndarray, first_turn: int) -> None:
+        """Take the similarities again without the texts at rows (vectors: every text's, the user's turns from
+        first_turn on; chunk_vectors: the target's chunks)."""
+        kept = [row for row in range(len(vectors)) if row not in rows]
+        self.similarity = min(self.similarity, _best(chunk_vectors, vectors[kept]))
+        self.described = min(self.described, _best(chunk_vectors, vectors[[row for row in kept if row >= first_turn]]))
 
     def names(self, target: Target, floors: Floors) -> bool:
         """Whether the user's turns describe the target closely enough to name it."""
