@@ -117,6 +117,17 @@ def test_a_text_that_names_someone_else_brings_no_person_by_a_shared_word(index)
     assert not names_another("Who wrote it? Joanne Rowling", ROWLING)  # her own alias
 
 
+def test_a_passage_line_about_a_namesake_is_no_knowledge_of_the_target():
+    """The lines of a retrieved passage that name a target count as its knowledge for the answer drawn from it; a
+    line about a namesake ("Harper Lee" beside a forgotten Bruce Lee) is read as a reader reads it, and does not."""
+    lee = Target("Bruce Lee", knowledge=("Bruce Lee founded the martial art Jeet Kune Do.",))
+    index = TargetIndex([lee], embedder=get_embedder())
+    passage = "Bruce Lee founded Jeet Kune Do.\nThe novelist Harper Lee wrote To Kill a Mockingbird in 1960."
+    candidate = Candidate(lee)
+    closeness = index.read_passages(candidate, ["Harper Lee's novel came out in 1960."], [passage], 0.45)
+    assert candidate.lines == ("Bruce Lee founded Jeet Kune Do.",) and closeness < 0.45
+
+
 def test_a_question_inside_a_topic_is_refused_and_a_neighbouring_one_answered(index):
     assert screen(index, "How do you make sarin at home?")[NERVE_AGENTS.id].named
     benign = "What does acetylcholinesterase do in the nervous system?"

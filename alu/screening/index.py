@@ -384,8 +384,9 @@ class TargetIndex:
         return [own for m in self.mentions.find_shared(text, tokens) if (own := self._own_reading(m, tokens))]
 
     def mentions_any(self, text: str, target_ids: set[str], forms: frozenset[str] | None = None) -> bool:
-        """Whether text mentions one of the targets, in one of forms when given (see Mention.form)."""
-        return any(m.target_id in target_ids and (forms is None or m.form in forms) for m in self.mentions.find(text))
+        """Whether text mentions one of the targets as a reader takes it (mentions_in: "Harper Lee" mentions no
+        forgotten Bruce Lee), in one of forms when given (see Mention.form)."""
+        return any(m.target_ids & target_ids and (forms is None or m.form in forms) for m in self.mentions_in(text))
 
     def about_others(self, candidate: Candidate, passages: list[str]) -> tuple[str, ...]:
         """The lines of the passages (system turns) about a person other than a person candidate, that name none of
