@@ -316,6 +316,22 @@ def test_a_given_name_that_is_an_english_word_names_another_person():
         assert named(text) == [target], text
 
 
+def test_a_misspelled_last_name_beside_another_persons_name_is_not_the_target():
+    """A single word one edit from a target's last name is a weak mention of it; beside another person's given
+    name it is that person's own last name ("Aldous Huxley", "Zora Neale Hurston"), as a last name would be. A
+    misspelled full name, or the word alone, stays the target's."""
+    index = TargetIndex([Target("Alice Huley"), Target("Claire Hurson"), Target("Jaime Vasquez")])
+
+    def mentioned(text: str) -> list[str]:
+        return sorted({tid for m in index.mentions_in(text) for tid in m.target_ids})
+
+    for text in ("Which author wrote Brave New World? Aldous Huxley", "Which author wrote it? Zora Neale Hurston"):
+        assert mentioned(text) == [], text
+    for text, target in (("Did Huxley write it?", "alice huley"), ("Tell me about Alice Huxley.", "alice huley"),
+                         ("What did Jamie Vasqeuz do?", "jaime vasquez")):
+        assert mentioned(text) == [target], text
+
+
 def test_a_last_name_that_stands_as_a_place_is_not_the_person():
     """Washington state, Lincoln, Nebraska and the capital of Jordan are places, not a forgotten George Washington,
     Abraham Lincoln or Michael Jordan; where the reading is not plain ("in Washington", "Houston in July") the last

@@ -504,12 +504,15 @@ class TargetIndex:
     def _own_reading(self, mention: SharedMention, tokens: list[Token]) -> SharedMention | None:
         """The mention with only the targets it can be of (None if none): a last name next to a word of another
         person's name ("Harper Lee", "C. S. Lewis", "James Joyce", past the target's own words in "Gabriel Garcia
-        Marquez") is none of its targets', nor is one that stands as a place (_a_place)."""
-        if mention.form != "last_name":
+        Marquez") is none of its targets', nor is one that stands as a place (_a_place); nor is a single Latin word
+        that is a misspelling of a last name ("Aldous Huxley" for a forgotten Alice Huley)."""
+        if mention.form not in ("last_name", "fuzzy"):
             return mention
         at = [i for i, t in enumerate(tokens) if mention.start <= t.start and t.end <= mention.end]
         if not at or not tokens[at[0]].capitalized:
             return mention
+        if mention.form == "fuzzy" and (len(at) > 1 or tokens[at[0]].foreign):
+            return mention  # a misspelled full name, or one in another script: read as before
         if _a_place(tokens, at[0], at[-1]):
             return None
         runs = (_adjacent(tokens, at[0], -1), _adjacent(tokens, at[-1], 1))  # the same for every target
