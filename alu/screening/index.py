@@ -586,8 +586,8 @@ class TargetIndex:
         # other-dates and other-persons rules, which can only lower a match): the rest could not become candidates
         matches = {tid: m for tid, m in matches.items() if tid in found or reaches(tid, m)}
         self._settle(matches, texts, vectors, first_turn)
-        lowered = [tid for tid, m in matches.items() if tid not in found and m.similarity < floors.unrelated]
-        self._without_other_persons({tid: matches[tid] for tid in lowered}, texts, vectors, first_turn)
+        lowered = {tid: m for tid, m in matches.items() if tid not in found and m.similarity < floors.unrelated}
+        self._without_other_persons(lowered, texts, vectors, first_turn)
         for target_id, candidate in found.items():
             if target_id in matches:
                 _apply(candidate, matches[target_id], floors)
@@ -638,10 +638,7 @@ class TargetIndex:
         does not know (alu.screening.persons.names_another: "Who wrote 'The Stranger'? Albert Camus") do not
         count towards its similarity, since the words they share with its knowledge are that someone's."""
         for owner, match in matches.items():
-            target = self.targets[owner]
-            if target.kind != "person":
-                continue
-            if others := {row for row, text in enumerate(texts) if names_another(text, target)}:
+            if others := {row for row, text in enumerate(texts) if names_another(text, self.targets[owner])}:
                 chunk_vectors = self.vectors.vectors(list(self._keys.get(owner, ()))[:CHUNK_BUDGET])
                 match.leave_out(others, chunk_vectors, vectors, first_turn)
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from functools import cache, lru_cache
+from typing import Any
 
 from ..inline import blocking
 from ..targets import Target
@@ -36,12 +38,7 @@ def load() -> None:
 def subjects(text: str) -> tuple[str, ...]:
     """The person names (PERSON entities) in text as its subject, predicate noun or the subject's possessor
     ("X's upbringing"), normalised ("Zhe Maozhu's" -> "zhe maozhu")."""
-    blocking()  # a parse takes milliseconds
-    with _LOCK:
-        entities = _nlp()(_BULLET.sub("", text)).ents
-    names = (normalize(e.text.removesuffix("'s").removesuffix("’s")) for e in entities
-             if e.label_ == "PERSON" and _is_subject(e.root))
-    return tuple(dict.fromkeys(name for name in names if name))
+    return _persons(text, (), lambda entity: _is_subject(entity.root))
 
 
 @lru_cache(maxsize=4096)
@@ -49,11 +46,17 @@ def people(text: str) -> tuple[str, ...]:
     """The person names in text in any role (PERSON entities, the recogniser alone: about 2 ms), normalised, that
     read as names: one of their capitalised words is a given name or none that a dictionary writes in lower case
     ("Harper Lee" is someone; "Chick Lit", "Female" and "Nebula Award" are no one)."""
-    blocking()
+    return _persons(text, RECOGNISER_ONLY, lambda entity: any(_name_word(word) for word in entity.text.split()))
+
+
+def _persons(text: str, disabled: tuple[str, ...], keep: Callable[[Any], bool]) -> tuple[str, ...]:
+    """The PERSON entities of text that keep accepts, normalised ("Zhe Maozhu's" -> "zhe maozhu"), parsed with the
+    disabled components left out."""
+    blocking()  # a parse takes milliseconds
     with _LOCK:
-        entities = _nlp()(_BULLET.sub("", text), disable=RECOGNISER_ONLY).ents
+        entities = _nlp()(_BULLET.sub("", text), disable=disabled).ents
     names = (normalize(e.text.removesuffix("'s").removesuffix("’s")) for e in entities
-             if e.label_ == "PERSON" and any(_name_word(word) for word in e.text.split()))
+             if e.label_ == "PERSON" and keep(e))
     return tuple(dict.fromkeys(name for name in names if name))
 
 
@@ -65,10 +68,7 @@ def _name_word(word: str) -> bool:
 def names_another(text: str, target: Target) -> bool:
     """Whether text names a person (people: in any role) that is none of the person target's names or aliases, and
     no one its knowledge names."""
-    if target.kind != "person":
-        return False
-    known = _known(target)
-    return any(f" {name} " not in known for name in people(text))
+    return _unknown_to(target, people(text))
 
 
 def _is_subject(token) -> bool:
@@ -84,7 +84,12 @@ def _known(target: Target) -> str:
 def names_someone_else(text: str, target: Target) -> bool:
     """Whether text is about a person that is none of the person target's names or aliases, and no one its
     knowledge names (a parent, a colleague)."""
+    return _unknown_to(target, subjects(text))
+
+
+def _unknown_to(target: Target, names: tuple[str, ...]) -> bool:
+    """Whether one of the names is none of the person target's names or aliases, nor anyone its knowledge names."""
     if target.kind != "person":
         return False
     known = _known(target)
-    return any(f" {name} " not in known for name in subjects(text))
+    return any(f" {name} " not in known for name in names)
